@@ -1,0 +1,304 @@
+"""Django admin for the Functioneel beheerder and supervisors.
+
+The admin never bypasses the workflow: state, version and history are read-only, cases and
+events cannot be added or deleted here, users are deactivated instead of deleted, and
+edits that matter go through services or write an Event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+
+from cases import permissions, services
+from cases.events import record_event
+from cases.models import (
+    Agreement,
+    Call,
+    Case,
+    Employer,
+    Event,
+    EventKind,
+    InspectorProfile,
+    Letter,
+    Melder,
+    Sector,
+    Topic,
+)
+
+
+class NoDeleteMixin:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Topic)
+class TopicAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["code", "label", "ordering", "active"]
+    list_editable = ["ordering", "active"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The code is used in filters, fixtures and counts; it never changes once created.
+        return ["code"] if obj else []
+
+
+@admin.register(Sector)
+class SectorAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["code"] if obj else []
+
+
+@admin.register(Employer)
+class EmployerAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["name", "kvk_number", "establishment_number", "visit_city", "sector"]
+    list_filter = ["sector"]
+    search_fields = ["name", "kvk_number", "visit_city"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Employer, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            record_event(
+                kind=EventKind.EMPLOYER_EDITED,
+                actor=request.user,
+                data={"employer_id": obj.pk, "fields": sorted(form.changed_data)},
+            )
+
+
+@admin.register(InspectorProfile)
+class InspectorProfileAdmin(NoDeleteMixin, admin.ModelAdmin):
+    list_display = ["__str__", "function_title", "team", "phone"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "team"]
+    autocomplete_fields = ["user"]
+
+
+class InspectorProfileInline(admin.StackedInline):
+    model = InspectorProfile
+    can_delete = False
+    extra = 0
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
+    """Users are deactivated, never deleted; role and account changes are Events."""
+
+    inlines = [InspectorProfileInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "roles"]
+    list_filter = ["is_active", "groups"]
+
+    @admin.display(description=_("rollen"))
+    def roles(self, obj: User) -> str:
+        return ", ".join(g.name for g in obj.groups.all())
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = ["last_login", "date_joined"]
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        obj._groups_before = (  # type: ignore[attr-defined]
+            set(obj.groups.values_list("name", flat=True)) if obj.pk else set()
+        )
+        super().save_model(request, obj, form, change)
+        fields = sorted(f for f in form.changed_data if f not in {"groups", "password"})
+        if fields or "password" in form.changed_data:
+            record_event(
+                kind=EventKind.USER_CHANGED,
+                actor=request.user,
+                data={
+                    "user_id": obj.pk,
+                    "username": obj.username,
+                    "fields": fields + (["password"] if "password" in form.changed_data else []),
+                },
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before: set[str] = getattr(obj, "_groups_before", set())
+        after = set(obj.groups.values_list("name", flat=True))
+        if before != after:
+            record_event(
+                kind=EventKind.ROLE_CHANGED,
+                actor=request.user,
+                data={
+                    "user_id": obj.pk,
+                    "username": obj.username,
+                    "groups_added": sorted(after - before),
+                    "groups_removed": sorted(before - after),
+                },
+            )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CallInline(ReadOnlyInline):
+    model = Call
+    fields = ["called_at", "caller", "reached", "contact_name", "criteria", "employer_response"]
+    readonly_fields = fields
+
+
+class AgreementInline(ReadOnlyInline):
+    model = Agreement
+    fields = ["description", "due_date", "status"]
+    readonly_fields = fields
+
+
+class LetterInline(ReadOnlyInline):
+    model = Letter
+    fields = ["number", "generated_at", "generated_by", "template_version", "sent_at", "sent_via"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    fields = ["created_at", "actor", "kind", "from_state", "to_state"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+
+
+class MelderInline(ReadOnlyInline):
+    model = Melder
+    fields = ["name", "email", "phone", "relation"]
+    readonly_fields = fields
+
+
+class CaseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["channel", "topics"]
+
+
+@admin.register(Case)
+class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
+    """Cases are read-only here except channel and topics, which go through a service."""
+
+    form = CaseAdminForm
+    list_display = ["reference", "received_at", "employer", "state", "outcome", "assignee"]
+    list_filter = ["state", "outcome", "channel"]
+    search_fields = ["reference", "employer__name", "employer__kvk_number"]
+    list_select_related = ["employer", "assignee"]
+    filter_horizontal = ["topics"]
+    _readonly = [
+        "reference",
+        "received_at",
+        "employer",
+        "assignee",
+        "state",
+        "outcome",
+        "main_case",
+        "triage_due",
+        "call_due",
+        "investigated_at",
+        "closed_at",
+        "version",
+        "created_at",
+        "created_by",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = [*self._readonly, "description"]
+        if obj is not None and not permissions.can_act_on_case(request.user, obj):
+            readonly += ["channel", "topics"]
+        return readonly
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = ["channel", "topics", *self._readonly]
+        if obj is not None and self._may_see_melder(request, obj):
+            fields.append("description")
+        return fields
+
+    def _may_see_melder(self, request: HttpRequest, obj: Case) -> bool:
+        return permissions.can_view_melder(request.user, obj)
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        inlines: list[Any] = [CallInline, AgreementInline, LetterInline, EventInline]
+        if obj is not None and self._may_see_melder(request, obj):
+            inlines.insert(0, MelderInline)
+        return inlines
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        obj = self.get_object(request, object_id)
+        if obj is not None and request.method == "GET" and self._may_see_melder(request, obj):
+            services.record_melder_view(case=obj, actor=request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
+        # Saving happens in save_related, through the service, once topics are known.
+        pass
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj: Case = form.instance
+        try:
+            services.case_update_details(
+                case=obj.pk,
+                actor=request.user,
+                version=obj.version,
+                channel=form.cleaned_data.get("channel"),
+                topic_codes=[t.code for t in form.cleaned_data.get("topics", [])],
+            )
+        except (services.ServiceError, ValidationError) as exc:
+            text = (
+                exc.message if isinstance(exc, services.ServiceError) else "; ".join(exc.messages)
+            )
+            messages.error(request, text)
+            request._case_save_failed = True  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Case) -> Any:
+        if getattr(request, "_case_save_failed", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "actor", "case", "from_state", "to_state"]
+    list_filter = ["kind"]
+    search_fields = ["case__reference", "actor__username"]
+    list_select_related = ["actor", "case"]
+    readonly_fields = ["created_at", "actor", "kind", "case", "from_state", "to_state", "data"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

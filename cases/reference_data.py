@@ -1,0 +1,107 @@
+"""Reference data and roles, created idempotently after every migrate (and test flush)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
+
+from cases.models import Role, Sector, Topic
+
+TOPICS: list[tuple[str, str]] = [
+    ("niet_mogen_thuiswerken", "Niet mogen thuiswerken"),
+    ("thuiswerkplek", "Arbo-omstandigheden thuiswerkplek"),
+    ("afstand_op_locatie", "Geen 1,5 meter afstand op locatie"),
+    ("hygiene_op_locatie", "Hygiënemaatregelen op locatie"),
+    ("werkdruk", "Werkdruk / psychosociale arbeidsbelasting"),
+    ("overig", "Overig"),
+]
+
+# SBI 2008 sections.
+SECTORS: list[tuple[str, str]] = [
+    ("A", "Landbouw, bosbouw en visserij"),
+    ("B", "Delfstoffenwinning"),
+    ("C", "Industrie"),
+    ("D", "Productie en distributie van energie"),
+    ("E", "Winning en distributie van water; afval- en afvalwaterbeheer"),
+    ("F", "Bouwnijverheid"),
+    ("G", "Groot- en detailhandel; reparatie van auto's"),
+    ("H", "Vervoer en opslag"),
+    ("I", "Logies-, maaltijd- en drankverstrekking"),
+    ("J", "Informatie en communicatie"),
+    ("K", "Financiële instellingen"),
+    ("L", "Verhuur van en handel in onroerend goed"),
+    ("M", "Advisering, onderzoek en overige specialistische zakelijke dienstverlening"),
+    ("N", "Verhuur van roerende goederen en overige zakelijke dienstverlening"),
+    ("O", "Openbaar bestuur, overheidsdiensten en verplichte sociale verzekeringen"),
+    ("P", "Onderwijs"),
+    ("Q", "Gezondheids- en welzijnszorg"),
+    ("R", "Cultuur, sport en recreatie"),
+    ("S", "Overige dienstverlening"),
+    ("T", "Huishoudens als werkgever"),
+    ("U", "Extraterritoriale organisaties en lichamen"),
+]
+
+_CASE_WORK = [
+    "cases.act_on_case",
+    "cases.add_case",
+    "cases.view_case",
+    "cases.view_employer",
+    "cases.add_employer",
+    "cases.view_topic",
+    "cases.view_sector",
+    "cases.view_agreement",
+    "cases.view_call",
+    "cases.view_letter",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.INSPECTEUR: _CASE_WORK,
+    Role.TEAMLEIDER: [*_CASE_WORK, "cases.supervise_cases", "cases.view_event"],
+    Role.FUNCTIONEEL_BEHEERDER: [
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "cases.view_topic",
+        "cases.add_topic",
+        "cases.change_topic",
+        "cases.view_sector",
+        "cases.add_sector",
+        "cases.change_sector",
+        "cases.view_employer",
+        "cases.add_employer",
+        "cases.change_employer",
+        "cases.view_inspectorprofile",
+        "cases.add_inspectorprofile",
+        "cases.change_inspectorprofile",
+        "cases.view_case",
+        "cases.view_event",
+    ],
+}
+
+
+def _permissions(codes: list[str]) -> list[Permission]:
+    found = []
+    for code in codes:
+        app_label, codename = code.split(".", 1)
+        found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return found
+
+
+def ensure_reference_data(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """Create topics, sectors and the three role groups if they are missing.
+
+    Existing rows are left alone (a Functioneel beheerder may have renamed a topic);
+    each role gets at least its baseline permissions.
+    """
+    for position, (code, label) in enumerate(TOPICS):
+        Topic.objects.using(using).get_or_create(
+            code=code, defaults={"label": label, "ordering": (position + 1) * 10}
+        )
+    for code, name in SECTORS:
+        Sector.objects.using(using).get_or_create(code=code, defaults={"name": name})
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.add(*_permissions(codes))

@@ -1,0 +1,46 @@
+"""Signal handlers: fixture loading and authentication events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+
+def advance_counter_on_raw_save(
+    sender: Any, instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
+    """`loaddata` saves cases raw; keep the reference counter past every loaded reference."""
+    if raw:
+        from cases.services import advance_reference_counter
+
+        advance_reference_counter(instance.reference)
+
+
+def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from cases.events import record_event
+    from cases.models import EventKind
+
+    record_event(kind=EventKind.LOGIN, actor=user, data={"user_id": user.pk})
+
+
+def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from cases.events import record_event
+    from cases.models import EventKind
+
+    if user is not None:
+        record_event(kind=EventKind.LOGOUT, actor=user, data={"user_id": user.pk})
+
+
+def _on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    from cases.events import record_event
+    from cases.models import EventKind
+
+    username = str(credentials.get("username", ""))[:150]
+    record_event(kind=EventKind.LOGIN_FAILED, actor=None, data={"username": username})
+
+
+def connect_auth_signals() -> None:
+    user_logged_in.connect(_on_login, dispatch_uid="cases_login_event")
+    user_logged_out.connect(_on_logout, dispatch_uid="cases_logout_event")
+    user_login_failed.connect(_on_login_failed, dispatch_uid="cases_login_failed_event")

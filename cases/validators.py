@@ -1,0 +1,60 @@
+"""Format validators with Dutch messages, shared by models, forms and services."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# ASCII digits only: Python's \d would also accept Arabic-Indic and other digits.
+KVK_PATTERN = r"^[0-9]{8}$"
+ESTABLISHMENT_PATTERN = r"^[0-9]{12}$"
+POSTCODE_PATTERN = r"^[1-9][0-9]{3} [A-Z]{2}$"
+REFERENCE_PATTERN = r"^TW-[0-9]{4}-[0-9]{5}$"
+# Dutch phone numbers: 10 digits starting with 0, or +31 followed by 9 digits; spaces and
+# dashes are allowed for readability.
+_PHONE_RE = re.compile(r"^(?:0[0-9]{9}|\+31[0-9]{9})$")
+_POSTCODE_INPUT_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})\s*$", re.ASCII)
+
+
+def validate_kvk_number(value: str) -> None:
+    if not re.fullmatch(KVK_PATTERN, value or ""):
+        raise ValidationError(
+            _("Een KvK-nummer bestaat uit precies 8 cijfers (0-9)."), code="invalid_kvk"
+        )
+
+
+def validate_establishment_number(value: str) -> None:
+    if value and not re.fullmatch(ESTABLISHMENT_PATTERN, value):
+        raise ValidationError(
+            _("Een vestigingsnummer bestaat uit precies 12 cijfers (0-9)."),
+            code="invalid_establishment_number",
+        )
+
+
+def normalize_postcode(value: str) -> str:
+    """Return the postcode as `1234 AB`; unchanged input when it is not a Dutch postcode."""
+    match = _POSTCODE_INPUT_RE.match(value or "")
+    if not match:
+        return value
+    return f"{match.group(1)} {match.group(2).upper()}"
+
+
+def validate_postcode(value: str) -> None:
+    if value and not re.fullmatch(POSTCODE_PATTERN, value):
+        raise ValidationError(
+            _("Vul een Nederlandse postcode in, bijvoorbeeld 2511 DP."), code="invalid_postcode"
+        )
+
+
+def normalize_phone(value: str) -> str:
+    return re.sub(r"[\s\-().]", "", value or "")
+
+
+def validate_phone(value: str) -> None:
+    if value and not _PHONE_RE.fullmatch(normalize_phone(value)):
+        raise ValidationError(
+            _("Vul een geldig Nederlands telefoonnummer in, bijvoorbeeld 070 333 44 44."),
+            code="invalid_phone",
+        )

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from cases.models import Role
+from tests.factories import make_user
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _document_root(settings, tmp_path: Path) -> None:
+    settings.DOCUMENT_ROOT = tmp_path / "documents"
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    """Tests that need real row locks. Skipped on SQLite, but never silently in CI."""
+    if connection.vendor != "postgresql":
+        message = "needs PostgreSQL (set DATABASE_URL=postgres://...)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI must run this test, not skip it")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def inspector(db) -> User:
+    return make_user(Role.INSPECTEUR, username="inspecteur1")
+
+
+@pytest.fixture
+def other_inspector(db) -> User:
+    return make_user(Role.INSPECTEUR, username="inspecteur2")
+
+
+@pytest.fixture
+def supervisor(db) -> User:
+    return make_user(Role.TEAMLEIDER, username="teamleider")
+
+
+@pytest.fixture
+def functional_admin(db) -> User:
+    return make_user(Role.FUNCTIONEEL_BEHEERDER, username="beheerder", is_staff=True)
+
+
+@pytest.fixture
+def no_role_user(db) -> User:
+    return make_user(None, username="zonderrol")
