@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Developer entry point; needs only Python 3.11+.
 
-    python3 dev.py run     # venv + install + fresh demo database, serve http://127.0.0.1:8000
-    python3 dev.py test    # the whole test suite (extra arguments go to pytest)
-    python3 dev.py setup   # only create/refresh the virtual environment
+python3 dev.py run     # venv + install + fresh demo database, serve http://127.0.0.1:8000
+python3 dev.py test    # the whole test suite (extra arguments go to pytest)
+python3 dev.py setup   # only create/refresh the virtual environment
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _fingerprint() -> str:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
@@ -41,9 +41,7 @@ def setup() -> None:
     print("Installing the pinned dependencies ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run(
-        [*pip, "install", "-c", "constraints.txt", "-e", ".[dev]"], check=True, cwd=ROOT
-    )
+    subprocess.run([*pip, "install", "-c", "constraints.txt", "-e", ".[dev]"], check=True, cwd=ROOT)
     STAMP.write_text(_fingerprint())
 
 

@@ -153,11 +153,18 @@ class Sector(models.Model):
         return f"{self.code} – {self.name}"
 
 
+class TopicManager(models.Manager["Topic"]):
+    def get_by_natural_key(self, code: str) -> Topic:
+        return self.get(code=code)
+
+
 class Topic(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     label = models.CharField(_("omschrijving"), max_length=200)
     ordering = models.PositiveSmallIntegerField(_("volgorde"), default=100)
     active = models.BooleanField(_("actief"), default=True)
+
+    objects = TopicManager()
 
     class Meta:
         ordering = ["ordering", "code"]
@@ -166,6 +173,9 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return str(self.label)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
 
 NOT_ALLOWED_TOPIC = "niet_mogen_thuiswerken"

@@ -101,7 +101,9 @@ def fresh(case: Case) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def case_in_state(state: str, *, inspector: User, registrar: User | None = None, **kwargs: Any) -> Case:
+def case_in_state(
+    state: str, *, inspector: User, registrar: User | None = None, **kwargs: Any
+) -> Case:
     """Drive a new case through the services to `state`, assigned to `inspector`."""
     case = intake(registrar or inspector, **kwargs)
     case = services.case_take(case=case, actor=inspector, version=case.version)

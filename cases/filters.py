@@ -1,0 +1,162 @@
+"""The one FilterSet for lists, dashboard, exports and API.
+
+Dates are inclusive calendar dates in Europe/Amsterdam (settings.TIME_ZONE) on
+`received_at`: `received_before=2021-04-09` includes a melding received at 23:59 local
+time on 9 April, which is 21:59 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, Channel, Outcome, Sector, State, Topic
+
+YES_NO = (("yes", _("Ja")), ("no", _("Nee")))
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """00:00 on `day` in the current time zone (Europe/Amsterdam), as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def received_between(after: dt.date | None, before: dt.date | None) -> Q:
+    q = Q()
+    if after:
+        q &= Q(received_at__gte=local_day_start(after))
+    if before:
+        q &= Q(received_at__lt=local_day_start(before + dt.timedelta(days=1)))
+    return q
+
+
+def has_topic(code: str) -> Exists:
+    return Exists(Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code=code))
+
+
+def only_topic_q(code: str) -> Q:
+    """Cases whose topics are exactly {code}."""
+    others = Case.topics.through.objects.filter(case_id=OuterRef("pk")).exclude(topic__code=code)
+    return Q(has_topic(code)) & ~Q(Exists(others))
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    """Cases past their triage or call deadline (today in Europe/Amsterdam)."""
+    today = today or timezone.localdate()
+    return Q(state=State.RECEIVED, triage_due__lt=today) | Q(
+        state=State.UNDER_INVESTIGATION, call_due__lt=today
+    )
+
+
+def _case_workers() -> QuerySet[Any]:
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(groups__permissions__codename__in=["act_on_case", "supervise_cases"])
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class CaseFilter(django_filters.FilterSet):
+    received_after = django_filters.DateFilter(
+        label=_("Ontvangen vanaf"), method="filter_received_after"
+    )
+    received_before = django_filters.DateFilter(
+        label=_("Ontvangen tot en met"), method="filter_received_before"
+    )
+    state = django_filters.MultipleChoiceFilter(label=_("Status"), choices=State.choices)
+    topic = django_filters.ModelMultipleChoiceFilter(
+        label=_("Onderwerp"),
+        queryset=Topic.objects.all(),
+        to_field_name="code",
+        method="filter_topic",
+    )
+    only_topic = django_filters.ModelChoiceFilter(
+        label=_("Enkel onderwerp"),
+        queryset=Topic.objects.all(),
+        to_field_name="code",
+        method="filter_only_topic",
+    )
+    sector = django_filters.ModelMultipleChoiceFilter(
+        label=_("Sector"), queryset=Sector.objects.all(), field_name="employer__sector"
+    )
+    channel = django_filters.MultipleChoiceFilter(label=_("Kanaal"), choices=Channel.choices)
+    inspector = django_filters.ModelChoiceFilter(
+        label=_("Behandelaar"), queryset=_case_workers(), field_name="assignee"
+    )
+    investigated = django_filters.ChoiceFilter(
+        label=_("In onderzoek genomen"), choices=YES_NO, method="filter_investigated"
+    )
+    outcome = django_filters.MultipleChoiceFilter(label=_("Uitkomst"), choices=Outcome.choices)
+    overdue = django_filters.ChoiceFilter(
+        label=_("Termijn verstreken"), choices=YES_NO, method="filter_overdue"
+    )
+    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_q", max_length=100)
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def filter_received_after(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
+        return qs.filter(received_between(value, None))
+
+    def filter_received_before(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
+        return qs.filter(received_between(None, value))
+
+    def filter_topic(self, qs: QuerySet[Case], name: str, value: Any) -> Any:
+        if not value:
+            return qs
+        codes = [t.code for t in value]
+        return qs.filter(
+            Exists(
+                Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code__in=codes)
+            )
+        )
+
+    def filter_only_topic(self, qs: QuerySet[Case], name: str, value: Topic | None) -> Any:
+        return qs.filter(only_topic_q(value.code)) if value else qs
+
+    def filter_investigated(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+        if value == "yes":
+            return qs.filter(investigated_at__isnull=False)
+        if value == "no":
+            return qs.filter(investigated_at__isnull=True)
+        return qs
+
+    def filter_overdue(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+        if value == "yes":
+            return qs.filter(overdue_q())
+        if value == "no":
+            return qs.exclude(overdue_q())
+        return qs
+
+    def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+        text = value.strip()
+        if not text:
+            return qs
+        return qs.filter(
+            Q(reference__icontains=text)
+            | Q(employer__name__icontains=text)
+            | Q(employer__kvk_number__startswith=text)
+        )
+
+
+def filtered_cases(user: Any, params: Any) -> tuple[CaseFilter, QuerySet[Case]]:
+    """The permission queryset for `user`, narrowed by the shared filter parameters.
+
+    Invalid parameters give a bound filter with errors and an empty queryset.
+    """
+    from cases.permissions import visible_cases
+
+    case_filter = CaseFilter(params, queryset=visible_cases(user))
+    if not case_filter.is_valid():
+        return case_filter, Case.objects.none()
+    return case_filter, case_filter.qs

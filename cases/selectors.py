@@ -1,0 +1,87 @@
+"""Reads and aggregations, computed in the database.
+
+Definitions: "Dashboard definitions" in PRODUCT.md. For a queryset of meldingen (already
+narrowed by permissions and the shared FilterSet):
+- received: all of them;
+- investigated: ever taken into investigation (`investigated_at` set), whatever the state now;
+- only_not_allowed: topics exactly {niet_mogen_thuiswerken};
+- declined: never investigated and closed (declined with an outcome);
+- not_triaged: never investigated and not closed.
+received = investigated + declined + not_triaged always holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from cases.filters import only_topic_q, received_between
+from cases.models import NOT_ALLOWED_TOPIC, Case, Outcome, State
+from cases.permissions import intake_queue_q, visible_cases
+
+# "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
+KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
+
+_DECLINED = Q(investigated_at__isnull=True, state=State.CLOSED)
+_NOT_TRIAGED = Q(investigated_at__isnull=True) & ~Q(state=State.CLOSED)
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    received: int
+    investigated: int
+    only_not_allowed: int
+    declined: int
+    not_triaged: int
+    declined_by_outcome: dict[str, int] = field(default_factory=dict)
+
+    def declined_by_outcome_labelled(self) -> list[tuple[str, str, int]]:
+        return [
+            (code, str(Outcome(code).label), count)
+            for code, count in sorted(self.declined_by_outcome.items())
+        ]
+
+
+def case_counts(cases: QuerySet[Case]) -> CaseCounts:
+    """Headline counts for `cases` in two queries, whatever the number of cases."""
+    base = cases.order_by()
+    totals = base.aggregate(
+        received=Count("pk"),
+        investigated=Count("pk", filter=Q(investigated_at__isnull=False)),
+        only_not_allowed=Count("pk", filter=only_topic_q(NOT_ALLOWED_TOPIC)),
+        declined=Count("pk", filter=_DECLINED),
+        not_triaged=Count("pk", filter=_NOT_TRIAGED),
+    )
+    by_outcome = {
+        row["outcome"]: row["n"]
+        for row in base.filter(_DECLINED).values("outcome").annotate(n=Count("pk"))
+    }
+    return CaseCounts(declined_by_outcome=by_outcome, **totals)
+
+
+def received_in_period(cases: QuerySet[Case], start: dt.date, end: dt.date) -> QuerySet[Case]:
+    """Meldingen received on the local calendar days start..end inclusive."""
+    return cases.filter(received_between(start, end))
+
+
+def kamerbrief_counts(cases: QuerySet[Case]) -> CaseCounts:
+    return case_counts(received_in_period(cases, *KAMERBRIEF_PERIOD))
+
+
+def intake_queue(user: Any) -> QuerySet[Case]:
+    """Unassigned received meldingen, for those who may take them."""
+    return visible_cases(user).filter(intake_queue_q())
+
+
+def my_cases(user: Any) -> QuerySet[Case]:
+    """Open cases assigned to `user`, oldest deadline first."""
+    return (
+        Case.objects.filter(assignee=user)
+        .exclude(state=State.CLOSED)
+        .select_related("employer")
+        .prefetch_related("topics")
+        .order_by("received_at", "pk")
+    )
