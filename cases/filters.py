@@ -66,18 +66,23 @@ def _case_workers() -> QuerySet[Any]:
 
 
 class CaseFilter(django_filters.FilterSet):
+    """No filter joins a multi-valued relation (topics use EXISTS), so none needs DISTINCT."""
+
     received_after = django_filters.DateFilter(
         label=_("Ontvangen vanaf"), method="filter_received_after"
     )
     received_before = django_filters.DateFilter(
         label=_("Ontvangen tot en met"), method="filter_received_before"
     )
-    state = django_filters.MultipleChoiceFilter(label=_("Status"), choices=State.choices)
+    state = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=State.choices, distinct=False
+    )
     topic = django_filters.ModelMultipleChoiceFilter(
         label=_("Onderwerp"),
         queryset=Topic.objects.all(),
         to_field_name="code",
         method="filter_topic",
+        distinct=False,
     )
     only_topic = django_filters.ModelChoiceFilter(
         label=_("Enkel onderwerp"),
@@ -86,16 +91,23 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_only_topic",
     )
     sector = django_filters.ModelMultipleChoiceFilter(
-        label=_("Sector"), queryset=Sector.objects.all(), field_name="employer__sector"
+        label=_("Sector"),
+        queryset=Sector.objects.all(),
+        field_name="employer__sector",
+        distinct=False,
     )
-    channel = django_filters.MultipleChoiceFilter(label=_("Kanaal"), choices=Channel.choices)
+    channel = django_filters.MultipleChoiceFilter(
+        label=_("Kanaal"), choices=Channel.choices, distinct=False
+    )
     inspector = django_filters.ModelChoiceFilter(
         label=_("Behandelaar"), queryset=_case_workers(), field_name="assignee"
     )
     investigated = django_filters.ChoiceFilter(
         label=_("In onderzoek genomen"), choices=YES_NO, method="filter_investigated"
     )
-    outcome = django_filters.MultipleChoiceFilter(label=_("Uitkomst"), choices=Outcome.choices)
+    outcome = django_filters.MultipleChoiceFilter(
+        label=_("Uitkomst"), choices=Outcome.choices, distinct=False
+    )
     overdue = django_filters.ChoiceFilter(
         label=_("Termijn verstreken"), choices=YES_NO, method="filter_overdue"
     )

@@ -47,6 +47,9 @@ class CaseCounts:
 
 def case_counts(cases: QuerySet[Case]) -> CaseCounts:
     """Headline counts for `cases` in two queries, whatever the number of cases."""
+    if cases.query.distinct or cases.query.is_sliced:
+        # Aggregating over DISTINCT/LIMIT needs a subquery; count the selected rows instead.
+        cases = Case.objects.filter(pk__in=cases.values("pk"))
     base = cases.order_by()
     totals = base.aggregate(
         received=Count("pk"),

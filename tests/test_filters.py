@@ -1,0 +1,111 @@
+"""The shared CaseFilter: each parameter, on top of the permission queryset."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from cases import services
+from cases.filters import CaseFilter, filtered_cases
+from cases.models import Case, State
+from tests.factories import EmployerFactory, case_in_state, intake
+
+
+def refs(params: str, user=None) -> set[str]:
+    if user is None:
+        qs = CaseFilter(QueryDict(params), queryset=Case.objects.all()).qs
+    else:
+        _f, qs = filtered_cases(user, QueryDict(params))
+    return set(qs.values_list("reference", flat=True))
+
+
+def local(*args: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def test_received_dates_are_inclusive_local_days(inspector) -> None:
+    late = intake(inspector, received_at=local(2021, 4, 9, 23, 59))
+    early = intake(inspector, received_at=local(2021, 4, 10, 0, 1))
+    assert refs("received_before=2021-04-09") == {late.reference}
+    assert refs("received_after=2021-04-10") == {early.reference}
+    assert refs("received_after=2021-04-09&received_before=2021-04-09") == {late.reference}
+    # In UTC both fall on 9 April: 21:59 and 22:01.
+    assert early.received_at.astimezone(dt.UTC).date() == dt.date(2021, 4, 9)
+
+
+def test_topic_and_only_topic(inspector) -> None:
+    only = intake(inspector, topics=("niet_mogen_thuiswerken",))
+    both = intake(inspector, topics=("niet_mogen_thuiswerken", "werkdruk"))
+    other = intake(inspector, topics=("werkdruk",))
+    assert refs("topic=niet_mogen_thuiswerken") == {only.reference, both.reference}
+    assert refs("topic=werkdruk&topic=niet_mogen_thuiswerken") == {
+        only.reference,
+        both.reference,
+        other.reference,
+    }
+    assert refs("only_topic=niet_mogen_thuiswerken") == {only.reference}
+    assert refs("only_topic=werkdruk") == {other.reference}
+    # No duplicates when a case matches several topics.
+    qs = CaseFilter(
+        QueryDict("topic=werkdruk&topic=niet_mogen_thuiswerken"), queryset=Case.objects.all()
+    ).qs
+    assert qs.count() == 3
+
+
+def test_state_channel_sector_inspector_investigated_outcome(inspector, other_inspector) -> None:
+    received = case_in_state(
+        State.RECEIVED, inspector=inspector, employer=EmployerFactory(sector_id="K")
+    )
+    investigating = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)
+    declined = case_in_state(State.CLOSED, inspector=inspector)
+    assert refs("state=received&state=closed") == {received.reference, declined.reference}
+    assert refs("channel=webformulier") == {
+        received.reference,
+        investigating.reference,
+        declined.reference,
+    }
+    assert refs("channel=brief") == set()
+    assert refs("sector=K") == {received.reference}
+    assert refs(f"inspector={other_inspector.pk}") == {investigating.reference}
+    assert refs("investigated=yes") == {investigating.reference}
+    assert refs("investigated=no") == {received.reference, declined.reference}
+    assert refs("outcome=ingetrokken") == {declined.reference}
+
+
+def test_overdue(inspector) -> None:
+    old = intake(inspector, received_at=timezone.now() - dt.timedelta(days=30))
+    new = intake(inspector, received_at=timezone.now() - dt.timedelta(hours=1))
+    assert refs("overdue=yes") == {old.reference}
+    assert refs("overdue=no") == {new.reference}
+
+
+def test_q_searches_reference_employer_name_and_kvk(inspector) -> None:
+    employer = EmployerFactory(name="Kantoorgigant Zuid B.V.", kvk_number="87654321")
+    case = intake(inspector, employer=employer)
+    intake(inspector)
+    assert refs("q=kantoorgigant") == {case.reference}
+    assert refs("q=8765") == {case.reference}
+    assert refs(f"q={case.reference}") == {case.reference}
+    assert refs("q=4321") == set()  # KvK matches on its start only
+
+
+def test_invalid_parameters_give_errors_and_no_rows(inspector) -> None:
+    intake(inspector)
+    case_filter, qs = filtered_cases(inspector, QueryDict("received_after=2021-13-45"))
+    assert not qs.exists()
+    assert "received_after" in case_filter.errors
+    case_filter, qs = filtered_cases(inspector, QueryDict("state=bogus"))
+    assert not qs.exists()
+
+
+def test_filters_apply_on_top_of_permissions(inspector, other_inspector, supervisor) -> None:
+    mine = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    theirs = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)
+    queue = intake(supervisor)
+    assert refs("", inspector) == {mine.reference, queue.reference}
+    assert refs("state=under_investigation", inspector) == {mine.reference}
+    assert refs("state=under_investigation", supervisor) == {mine.reference, theirs.reference}
+    services.case_take(case=queue, actor=other_inspector, version=queue.version)
+    assert refs("", inspector) == {mine.reference}

@@ -1,0 +1,74 @@
+"""Home page, health check, login and the demo command."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from cases.demo import DEMO_PASSWORD, prepare_demo
+from cases.models import Case, Event, EventKind, State
+from tests.factories import case_in_state
+
+
+def test_health_needs_no_login(client, db) -> None:
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_home_requires_login(client, db) -> None:
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_home_lists_own_open_cases_and_the_figures(client, inspector, other_inspector) -> None:
+    mine = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    theirs = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)
+    closed = case_in_state(State.CLOSED, inspector=inspector)
+    client.force_login(inspector)
+    html = client.get(reverse("home")).content.decode()
+    assert mine.reference in html
+    assert theirs.reference not in html
+    assert closed.reference not in html
+    assert 'data-testid="count-received"' in html
+    assert mine.description not in html  # the melding text is not on the home page
+
+
+def test_login_and_logout_write_events(client, inspector) -> None:
+    from tests.factories import DEMO_PASSWORD as FACTORY_PASSWORD
+
+    response = client.post(
+        reverse("login"), {"username": "inspecteur1", "password": FACTORY_PASSWORD}
+    )
+    assert response.status_code == 302
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "inspecteur1", "password": "fout"})
+    kinds = list(Event.objects.values_list("kind", flat=True))
+    assert kinds == [EventKind.LOGIN, EventKind.LOGOUT, EventKind.LOGIN_FAILED]
+    failed = Event.objects.get(kind=EventKind.LOGIN_FAILED)
+    assert "fout" not in str(failed.data)  # never the password
+
+
+def test_demo_is_refused_without_debug(settings, db) -> None:
+    settings.DEBUG = False
+    with pytest.raises(ImproperlyConfigured):
+        prepare_demo()
+    assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_prepares_a_fresh_database_with_demo_users(settings, client) -> None:
+    settings.DEBUG = True
+    users = prepare_demo()
+    assert {"inspecteur1", "inspecteur2", "teamleider"} <= set(users)
+    assert Case.objects.count() == 1126
+    assert client.login(username="teamleider", password=DEMO_PASSWORD)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-testid="count-received">746<' in html
+    assert 'data-testid="count-investigated">627<' in html
+    assert 'data-testid="count-only-not-allowed">545<' in html
+    # A second run starts again from the fixture: nothing doubled.
+    prepare_demo()
+    assert Case.objects.count() == 1126
