@@ -30,6 +30,14 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _requirements() -> list[str]:
+    """The exact pins of pyproject.toml: runtime and dev dependencies."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+
+
 def setup() -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("Python 3.11 or newer is needed.")
@@ -41,7 +49,9 @@ def setup() -> None:
     print("Installing the pinned dependencies ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-c", "constraints.txt", "-e", ".[dev]"], check=True, cwd=ROOT)
+    subprocess.run(
+        [*pip, "install", "-c", "constraints.txt", *_requirements()], check=True, cwd=ROOT
+    )
     STAMP.write_text(_fingerprint())
 
 
