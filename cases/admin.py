@@ -114,6 +114,9 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
         readonly = ["last_login", "date_joined"]
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
+        if obj is not None and obj.pk == request.user.pk:
+            # Nobody grants themselves a role or switches their own account off.
+            readonly += ["groups", "is_staff", "is_active"]
         return readonly
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
@@ -193,11 +196,27 @@ class MelderInline(ReadOnlyInline):
     fields = ["name", "email", "phone", "relation"]
     readonly_fields = fields
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Not a model permission: who may see the melder is decided per case. CaseAdmin
+        # only adds this inline for a case the user may see the melder of; Django asks
+        # again without the case when it builds the inline's queryset.
+        if obj is None:
+            return permissions.is_case_worker(request.user)
+        return permissions.can_view_melder(request.user, obj)
+
 
 class CaseAdminForm(forms.ModelForm):
+    # The version the user saw: a stale page is refused by the service, not overwritten.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
     class Meta:
         model = Case
         fields = ["channel", "topics"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "seen_version" in self.fields:
+            self.fields["seen_version"].initial = self.instance.version
 
 
 @admin.register(Case)
@@ -230,6 +249,13 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may act on the case may correct its channel and topics (through the
+        # service); the roles carry no `change_case` model permission.
+        if obj is not None and permissions.can_act_on_case(request.user, obj):
+            return True
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = [*self._readonly, "description"]
         if obj is not None and not permissions.can_act_on_case(request.user, obj):
@@ -238,6 +264,8 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = ["channel", "topics", *self._readonly]
+        if obj is not None and permissions.can_act_on_case(request.user, obj):
+            fields.insert(2, "seen_version")
         if obj is not None and self._may_see_melder(request, obj):
             fields.append("description")
         return fields
@@ -265,11 +293,15 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         obj: Case = form.instance
+        # The inlines are read-only, so this writes nothing; the admin's change message
+        # needs the saved formsets. Topics are not saved from the form: the service does it.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
         try:
             services.case_update_details(
                 case=obj.pk,
                 actor=request.user,
-                version=obj.version,
+                version=form.cleaned_data["seen_version"],
                 channel=form.cleaned_data.get("channel"),
                 topic_codes=[t.code for t in form.cleaned_data.get("topics", [])],
             )

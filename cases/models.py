@@ -7,6 +7,7 @@ permissions and versions, saves and writes the Event. Nothing else changes state
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -282,12 +283,21 @@ class Employer(models.Model):
     def is_identified(self) -> bool:
         return bool(self.kvk_number)
 
-    def clean(self) -> None:
+    def _normalize(self) -> None:
         self.visit_postcode = v.normalize_postcode(self.visit_postcode)
         self.postal_postcode = v.normalize_postcode(self.postal_postcode)
         self.contact_phone = v.normalize_phone(self.contact_phone)
         if self.kvk_number == "":
             self.kvk_number = None
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # full_clean() validates the fields before it calls clean(): normalise first, so
+        # "2511vx" is stored as "2511 VX" instead of being refused.
+        self._normalize()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        self._normalize()
         if self.establishment_number and not self.kvk_number:
             from django.core.exceptions import ValidationError
 

@@ -116,7 +116,8 @@ def _lock(case: Case | int, version: int | None) -> Case:
     """Re-read the case with a row lock and compare the version the user saw."""
     pk = case.pk if isinstance(case, Case) else case
     try:
-        locked = Case.objects.select_for_update().select_related("employer").get(pk=pk)
+        # of=("self",): lock the case row only, not the employer shared with other cases.
+        locked = Case.objects.select_for_update(of=("self",)).select_related("employer").get(pk=pk)
     except Case.DoesNotExist as exc:
         raise ServiceError(_("Deze melding bestaat niet."), code="not_found") from exc
     if version is None or int(version) != locked.version:
@@ -287,6 +288,11 @@ def _validate_melder(melder: MelderInput) -> MelderInput:
             validate_email(email)
         except ValidationError:
             errors["melder_email"] = [_("Vul een geldig e-mailadres in.")]
+        else:
+            # validate_email allows up to 320 characters; the column holds 254.
+            limit = Melder._meta.get_field("email").max_length or 254
+            if len(email) > limit:
+                errors["melder_email"] = [_("Gebruik maximaal {max} tekens.").format(max=limit)]
     if phone:
         try:
             v.validate_phone(phone)
@@ -331,18 +337,25 @@ def _validate_employer_input(data: EmployerInput) -> EmployerInput:
     return EmployerInput(name=name, city=city, kvk_number=kvk, establishment_number=establishment)
 
 
+def known_employer(kvk_number: str, establishment_number: str = "") -> Employer | None:
+    """The registered employer with this KvK(+vestiging), if the numbers are well formed."""
+    kvk, establishment = kvk_number.strip(), establishment_number.strip()
+    try:
+        v.validate_kvk_number(kvk)
+        v.validate_establishment_number(establishment)
+    except ValidationError:
+        return None
+    return Employer.objects.filter(kvk_number=kvk, establishment_number=establishment).first()
+
+
 def _employer_for_intake(employer: Employer | None, reported: EmployerInput | None) -> Employer:
     if employer is not None:
         return employer
     if reported is None:
         raise ValidationError({"employer_name": _("Vul de werkgever in.")})
-    if reported.kvk_number:
-        existing = Employer.objects.filter(
-            kvk_number=reported.kvk_number,
-            establishment_number=reported.establishment_number,
-        ).first()
-        if existing:
-            return existing
+    existing = known_employer(reported.kvk_number, reported.establishment_number)
+    if existing is not None:
+        return existing
     return Employer.objects.create(
         name=reported.name,
         visit_city=reported.city,
@@ -351,9 +364,19 @@ def _employer_for_intake(employer: Employer | None, reported: EmployerInput | No
     )
 
 
-def case_intake(
+@dataclass(frozen=True)
+class ValidIntake:
+    received_at: dt.datetime
+    channel: str
+    topics: list[Topic]
+    description: str
+    employer: Employer | None
+    reported_employer: EmployerInput | None
+    melder: MelderInput | None
+
+
+def validate_intake(
     *,
-    actor: Any,
     received_at: dt.datetime | None,
     channel: str,
     topic_codes: Sequence[str],
@@ -361,13 +384,8 @@ def case_intake(
     employer: Employer | None = None,
     reported_employer: EmployerInput | None = None,
     melder: MelderInput | None = None,
-) -> Case:
-    """Register a new melding. `melder=None` registers it anonymously."""
-    _require(
-        permissions.can_register(actor),
-        _("U mag geen meldingen registreren."),
-        error=NotPermittedError,
-    )
+) -> ValidIntake:
+    """Check all intake input at once; a ValidationError lists every problem per field."""
     errors: dict[str, list[str]] = {}
     earliest = timezone.make_aware(dt.datetime.combine(EARLIEST_RECEIVED, dt.time.min))
     try:
@@ -388,10 +406,14 @@ def case_intake(
     if employer is None and reported_employer is None:
         errors.setdefault("employer_name", []).append(_("Vul de werkgever in."))
     elif employer is None and reported_employer is not None:
-        try:
-            reported_employer = _validate_employer_input(reported_employer)
-        except ValidationError as exc:
-            _merge(errors, exc)
+        employer = known_employer(
+            reported_employer.kvk_number, reported_employer.establishment_number
+        )
+        if employer is None:
+            try:
+                reported_employer = _validate_employer_input(reported_employer)
+            except ValidationError as exc:
+                _merge(errors, exc)
     if melder is not None:
         try:
             melder = _validate_melder(melder)
@@ -399,6 +421,46 @@ def case_intake(
             _merge(errors, exc)
     if errors or received_at is None:
         raise ValidationError(errors)
+    return ValidIntake(
+        received_at=received_at,
+        channel=channel,
+        topics=topics,
+        description=description,
+        employer=employer,
+        reported_employer=reported_employer,
+        melder=melder,
+    )
+
+
+def case_intake(
+    *,
+    actor: Any,
+    received_at: dt.datetime | None,
+    channel: str,
+    topic_codes: Sequence[str],
+    description: str,
+    employer: Employer | None = None,
+    reported_employer: EmployerInput | None = None,
+    melder: MelderInput | None = None,
+) -> Case:
+    """Register a new melding. `melder=None` registers it anonymously."""
+    _require(
+        permissions.can_register(actor),
+        _("U mag geen meldingen registreren."),
+        error=NotPermittedError,
+    )
+    data = validate_intake(
+        received_at=received_at,
+        channel=channel,
+        topic_codes=topic_codes,
+        description=description,
+        employer=employer,
+        reported_employer=reported_employer,
+        melder=melder,
+    )
+    received_at, channel, topics = data.received_at, data.channel, data.topics
+    description, melder = data.description, data.melder
+    employer, reported_employer = data.employer, data.reported_employer
 
     now = _now()
     with transaction.atomic():
@@ -488,6 +550,25 @@ def case_assign(*, case: Case | int, actor: Any, version: int | None, assignee: 
 # Employer identification
 
 
+# Employer details that may be filled in while identifying it (never its numbers).
+IDENTIFY_DETAIL_FIELDS = frozenset(
+    {
+        "sector_id",
+        "visit_street",
+        "visit_number",
+        "visit_postcode",
+        "visit_city",
+        "postal_street",
+        "postal_number",
+        "postal_postcode",
+        "postal_city",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+    }
+)
+
+
 def case_identify_employer(
     *,
     case: Case | int,
@@ -512,6 +593,7 @@ def case_identify_employer(
             _("De werkgever identificeren"),
         )
         current = case.employer
+        previous_employer_id = current.pk  # delete() below clears current.pk
         if current.is_identified:
             raise InvalidStateError(_("De werkgever van deze melding is al geïdentificeerd."))
         data = _validate_employer_input(
@@ -537,6 +619,9 @@ def case_identify_employer(
             current.name = data.name
             current.kvk_number = data.kvk_number
             current.establishment_number = data.establishment_number
+            unknown = set(details or {}) - IDENTIFY_DETAIL_FIELDS
+            if unknown:
+                raise ValueError(f"not an employer detail: {sorted(unknown)}")
             for field, value in (details or {}).items():
                 setattr(current, field, value)
             current.clean()
@@ -550,7 +635,7 @@ def case_identify_employer(
             case=case,
             data={
                 "employer_id": target.pk,
-                "previous_employer_id": current.pk,
+                "previous_employer_id": previous_employer_id,
                 "kvk_number": target.kvk_number,
                 "establishment_number": target.establishment_number,
             },
@@ -923,6 +1008,12 @@ def case_confirm_agreements(
             generated_at=now,
         )
         _save(case, ["state"])
+        letter_data = {
+            "letter_id": letter.pk,
+            "letter_number": letter.number,
+            "sha256": sha256,
+            "template_version": template_version,
+        }
         record_event(
             kind=EventKind.CONFIRM_AGREEMENTS,
             actor=actor,
@@ -930,12 +1021,11 @@ def case_confirm_agreements(
             from_state=before,
             to_state=case.state,
             at=now,
-            data={
-                "letter_id": letter.pk,
-                "letter_number": letter.number,
-                "sha256": sha256,
-                "template_version": template_version,
-            },
+            data=letter_data,
+        )
+        # Every generated letter is an Event of its own (PRODUCT.md, "Event").
+        record_event(
+            kind=EventKind.LETTER_GENERATED, actor=actor, case=case, at=now, data=letter_data
         )
     return letter
 
@@ -950,7 +1040,9 @@ def letter_mark_sent(
 ) -> Letter:
     pk = letter.pk if isinstance(letter, Letter) else letter
     with transaction.atomic():
-        item = Letter.objects.select_for_update().get(pk=pk)
+        item = Letter.objects.select_for_update().filter(pk=pk).first()
+        if item is None:
+            raise ServiceError(_("Deze brief bestaat niet."), code="not_found")
         case = _lock(item.case_id, version)
         _require_actor_may_act(case, actor)
         errors: dict[str, list[str]] = {}
@@ -982,6 +1074,116 @@ def letter_mark_sent(
             },
         )
     return item
+
+
+REGENERATE_REASON_MAX = 500
+
+
+def _check_regenerate(case: Case, actor: Any, reason: str) -> str:
+    _require(
+        permissions.can_regenerate_letter(actor, case),
+        _("Alleen een teamleider mag een brief opnieuw maken."),
+    )
+    _require_state(case, (State.AGREEMENTS_CONFIRMED,), _("Een brief opnieuw maken"))
+    if not case.letters.exists():
+        raise InvalidStateError(_("Deze melding heeft nog geen brief om opnieuw te maken."))
+    return _clean_text(reason, "reason", required=True, max_length=REGENERATE_REASON_MAX)
+
+
+def confirm_agreements_precheck(*, case: Case, actor: Any) -> None:
+    """The checks of `case_confirm_agreements` without a lock, so a refused request is
+    refused before a letter is rendered for it. `case_confirm_agreements` checks again."""
+    _require_actor_may_act(case, actor)
+    _require_state(case, (State.EMPLOYER_CALLED,), _("Afspraken bevestigen"))
+    if not case.agreements.exists():
+        raise InvalidStateError(
+            _("Leg ten minste één afspraak met een uiterste datum vast voordat u bevestigt.")
+        )
+
+
+def letter_regenerate_precheck(*, case: Case, actor: Any, reason: str) -> None:
+    """The checks of `letter_regenerate` without a lock, so a refused request is refused
+    before a PDF is rendered for it. `letter_regenerate` checks everything again."""
+    _check_regenerate(case, actor, reason)
+
+
+def letter_regenerate(
+    *,
+    case: Case | int,
+    actor: Any,
+    version: int | None,
+    reason: str,
+    letter_pdf: bytes,
+    template_version: str,
+) -> Letter:
+    """Supervisor only: store a new version of the confirmation letter, with a reason.
+
+    Earlier versions (their rows and stored bytes) stay exactly as they are. Like
+    `case_confirm_agreements`, the PDF is rendered by the caller before this is called.
+    """
+    if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
+        raise ServiceError(_("De brief kon niet worden gemaakt; probeer het opnieuw."))
+    with transaction.atomic():
+        case = _lock(case, version)
+        reason = _check_regenerate(case, actor, reason)
+        now = _now()
+        try:
+            sha256 = documents.store(letter_pdf)
+        except OSError as exc:
+            raise ServiceError(
+                _("De brief kon niet worden opgeslagen. Er is niets gewijzigd.")
+            ) from exc
+        letter = Letter.objects.create(
+            case=case,
+            number=case.letters.count() + 1,
+            sha256=sha256,
+            size=len(letter_pdf),
+            template_version=template_version,
+            generated_by=actor,
+            generated_at=now,
+            reason=reason,
+        )
+        _save(case, [])
+        record_event(
+            kind=EventKind.LETTER_GENERATED,
+            actor=actor,
+            case=case,
+            at=now,
+            data={
+                "letter_id": letter.pk,
+                "letter_number": letter.number,
+                "sha256": sha256,
+                "template_version": template_version,
+                "reason": reason,
+            },
+        )
+    return letter
+
+
+def letter_download(*, letter: Letter, actor: Any) -> bytes:
+    """The stored bytes of `letter` for `actor`; each download is an Event.
+
+    The checksum is verified on reading; the Event is written only when the bytes were read.
+    """
+    case = letter.case
+    _require(
+        permissions.can_view_case(actor, case),
+        _("U mag deze brief niet downloaden."),
+    )
+    try:
+        content = documents.read(letter.sha256)
+    except (OSError, ValueError) as exc:
+        raise ServiceError(
+            _("De brief kon niet worden gelezen. Neem contact op met de functioneel beheerder."),
+            code="unreadable",
+        ) from exc
+    record_event(
+        kind=EventKind.LETTER_DOWNLOADED,
+        actor=actor,
+        case=case,
+        data={"letter_id": letter.pk, "letter_number": letter.number, "sha256": letter.sha256},
+    )
+    return content
 
 
 def _check_unreachable(case: Case) -> None:
@@ -1087,10 +1289,12 @@ def case_update_details(
     channel: str | None = None,
     topic_codes: Sequence[str] | None = None,
 ) -> Case:
-    """Correct the channel or topics of a case (admin); written as an Event."""
+    """Correct the channel or topics of an open case (admin); written as an Event."""
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
+        if case.state == State.CLOSED:
+            raise InvalidStateError(_("Een afgesloten melding kan niet meer worden gewijzigd."))
         changed: list[str] = []
         data: dict[str, Any] = {}
         if channel is not None and channel != case.channel:

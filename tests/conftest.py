@@ -18,6 +18,12 @@ def _document_root(settings, tmp_path: Path) -> None:
     settings.DOCUMENT_ROOT = tmp_path / "documents"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Real password hashing costs ~0.3 s a user; tests are not about its strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def require_postgres() -> None:
     """Tests that need real row locks. Skipped on SQLite, but never silently in CI."""

@@ -1,0 +1,212 @@
+"""Race conditions on PostgreSQL (real row locks): threads released together by a barrier.
+
+To make sure the threads really overlap (and the test does not pass because they happened
+to run one after the other), the thread that gets the lock first holds it until PostgreSQL
+reports another backend waiting for a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Event, EventKind, Outcome, ReferenceCounter, State
+from cases.services import StaleVersionError
+from tests.factories import EmployerFactory, case_in_state, fresh, intake
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("require_postgres"),
+]
+
+
+def wait_until_another_backend_waits_for_a_lock(timeout: float = 15.0) -> None:
+    """Poll pg_stat_activity (inside the lock holder's transaction) for a lock waiter."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] > 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("no other transaction ever waited for the lock")
+            time.sleep(0.005)
+
+
+def run_together(workers: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
+    """Run each callable in its own thread, all released at once; (status, value) each."""
+    barrier = threading.Barrier(len(workers))
+    results: list[tuple[str, Any]] = [("not run", None)] * len(workers)
+
+    def target(index: int, work: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = ("ok", work())
+        except Exception as exc:  # reported to the test below
+            results[index] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=target, args=(i, work), daemon=True)
+        for i, work in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results
+
+
+def hold_first_lock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, a thread that locks a case row with the right version keeps the lock
+    until another transaction is blocked on it. Returns the ids of the lock holders."""
+    original = services._lock
+    holders: list[int] = []
+
+    def lock_and_hold(case: Any, version: Any) -> Case:
+        locked = original(case, version)
+        holders.append(threading.get_ident())
+        wait_until_another_backend_waits_for_a_lock()
+        return locked
+
+    monkeypatch.setattr(services, "_lock", lock_and_hold)
+    return holders
+
+
+def _one_winner(results: list[tuple[str, Any]]) -> Any:
+    statuses = sorted(status for status, _value in results)
+    assert statuses == ["error", "ok"], results
+    errors = [value for status, value in results if status == "error"]
+    assert isinstance(errors[0], StaleVersionError), errors[0]
+    assert "intussen gewijzigd" in errors[0].message
+    return next(value for status, value in results if status == "ok")
+
+
+def test_same_transition_at_once_exactly_one_wins(
+    inspector: User, supervisor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = case_in_state(State.RECEIVED, inspector=inspector)
+    version = case.version
+    holders = hold_first_lock(monkeypatch)
+
+    def take(actor: User) -> Callable[[], Case]:
+        return lambda: services.case_take_into_investigation(
+            case=case.pk, actor=actor, version=version
+        )
+
+    results = run_together([take(inspector), take(supervisor)])
+
+    _one_winner(results)
+    assert len(holders) == 1  # the loser never got the lock with a valid version
+    after = fresh(case)
+    assert after.state == State.UNDER_INVESTIGATION
+    assert after.version == version + 1
+    assert Event.objects.filter(case=case, kind=EventKind.TAKE_INTO_INVESTIGATION).count() == 1
+
+
+def test_two_inspectors_take_the_same_queue_case(
+    inspector: User, other_inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = intake(inspector)
+    version = case.version
+    hold_first_lock(monkeypatch)
+
+    def take(actor: User) -> Callable[[], Case]:
+        return lambda: services.case_take(case=case.pk, actor=actor, version=version)
+
+    results = run_together([take(inspector), take(other_inspector)])
+
+    winner = _one_winner(results)
+    after = fresh(case)
+    assert after.assignee_id == winner.assignee_id
+    assert after.version == version + 1
+    assert Event.objects.filter(case=case, kind=EventKind.ASSIGNED).count() == 1
+
+
+def test_close_and_record_call_at_once(
+    inspector: User, supervisor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    version = case.version
+    hold_first_lock(monkeypatch)
+
+    def close() -> Case:
+        return services.case_close(
+            case=case.pk, actor=supervisor, version=version, outcome=Outcome.INGETROKKEN
+        )
+
+    def call() -> Any:
+        return services.case_record_call(
+            case=case.pk,
+            actor=inspector,
+            version=version,
+            called_at=timezone.now(),
+            contact_name="J. de Vries",
+            criteria=["fysieke_aanwezigheid"],
+            employer_response="ja",
+        )
+
+    results = run_together([close, call])
+
+    _one_winner(results)
+    after = fresh(case)
+    assert after.version == version + 1
+    assert after.state in (State.CLOSED, State.EMPLOYER_CALLED)
+    kinds = list(
+        Event.objects.filter(
+            case=case, kind__in=[EventKind.CLOSE, EventKind.RECORD_CALL]
+        ).values_list("kind", flat=True)
+    )
+    assert len(kinds) == 1
+    assert after.calls.filter(reached=True).count() == (
+        1 if after.state == State.EMPLOYER_CALLED else 0
+    )
+
+
+def test_concurrent_intakes_get_distinct_contiguous_references(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employer = EmployerFactory()
+    original = services.allocate_reference
+    claimed = threading.Lock()
+    first: list[int] = []
+
+    def allocate_and_hold_once(year: int) -> str:
+        reference = original(year)
+        with claimed:
+            is_first = not first
+            first.append(threading.get_ident())
+        if is_first:
+            wait_until_another_backend_waits_for_a_lock()
+        return reference
+
+    monkeypatch.setattr(services, "allocate_reference", allocate_and_hold_once)
+    count = 20
+    results = run_together([lambda: intake(inspector, employer=employer)] * count)
+
+    assert [status for status, _value in results] == ["ok"] * count, results
+    references = [value.reference for _status, value in results]
+    assert len(set(references)) == count
+    numbers = sorted(int(r[-5:]) for r in references)
+    assert numbers == list(range(numbers[0], numbers[0] + count))
+    year = int(references[0][3:7])
+    assert ReferenceCounter.objects.get(year=year).last_number == numbers[-1]
+    # Increasing in the order the cases were stored.
+    stored = list(Case.objects.order_by("pk").values_list("reference", flat=True))
+    assert stored == sorted(stored)
+    assert Event.objects.filter(kind=EventKind.INTAKE).count() == count

@@ -1,0 +1,198 @@
+"""Case references: TW-<year>-<5 digits>, per year, distinct and increasing, never reused,
+and a loaded fixture leaves the counter past its highest reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Event, Melder, ReferenceCounter
+from tests.factories import intake
+
+AMS = ZoneInfo("Europe/Amsterdam")
+REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)
+
+pytestmark = pytest.mark.django_db
+
+
+def number(reference: str) -> tuple[int, int]:
+    match = REFERENCE_RE.match(reference)
+    assert match, reference
+    return int(match.group(1)), int(match.group(2))
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    """Freeze the services' clock (the reference year comes from it)."""
+    monkeypatch.setattr(services, "_now", lambda: moment)
+
+
+def intake_at(actor: User, monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> Case:
+    at(monkeypatch, moment)
+    return intake(actor, received_at=moment - dt.timedelta(hours=1))
+
+
+def test_reference_format_and_year(inspector: User) -> None:
+    case = intake(inspector)
+    year, _number = number(case.reference)
+    assert year == timezone.localdate().year
+    assert len(case.reference) == 13
+
+
+def test_references_are_distinct_increasing_and_contiguous(inspector: User) -> None:
+    references = [intake(inspector).reference for _ in range(6)]
+    numbers = [number(r)[1] for r in references]
+    assert len(set(references)) == 6
+    assert numbers == list(range(numbers[0], numbers[0] + 6))
+    assert list(Case.objects.order_by("pk").values_list("reference", flat=True)) == references
+
+
+def test_references_restart_per_year_in_amsterdam_time(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last_evening_2021 = dt.datetime(2021, 12, 31, 22, 30, tzinfo=dt.UTC)  # 23:30 local
+    new_year_2022 = dt.datetime(2021, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 local, 1 Jan
+    assert intake_at(inspector, monkeypatch, last_evening_2021).reference == "TW-2021-00001"
+    assert intake_at(inspector, monkeypatch, last_evening_2021).reference == "TW-2021-00002"
+    assert intake_at(inspector, monkeypatch, new_year_2022).reference == "TW-2022-00001"
+    # A late registration in the old year continues that year's sequence.
+    assert intake_at(inspector, monkeypatch, last_evening_2021).reference == "TW-2021-00003"
+    assert intake_at(inspector, monkeypatch, new_year_2022).reference == "TW-2022-00002"
+    assert dict(ReferenceCounter.objects.values_list("year", "last_number")) == {
+        2021: 3,
+        2022: 2,
+    }
+
+
+def test_validation_failure_consumes_no_number(inspector: User) -> None:
+    first = intake(inspector)
+    with pytest.raises(ValidationError):
+        intake(inspector, topics=("bestaat_niet",))
+    second = intake(inspector)
+    assert number(second.reference)[1] == number(first.reference)[1] + 1
+
+
+def test_failed_intake_leaves_no_case_and_no_duplicate(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = intake(inspector)
+    counter_before = list(ReferenceCounter.objects.values_list())
+    cases_before = Case.objects.count()
+
+    def failing_event(**kwargs: Any) -> Event:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(services, "record_event", failing_event)
+    with pytest.raises(RuntimeError):
+        intake(inspector)
+    monkeypatch.undo()
+    # Rolled back as a whole: no half-registered case, the counter is where it was.
+    assert Case.objects.count() == cases_before
+    assert list(ReferenceCounter.objects.values_list()) == counter_before
+    second = intake(inspector)
+    assert second.reference != first.reference
+    assert number(second.reference)[1] == number(first.reference)[1] + 1
+
+
+def test_reference_of_a_removed_case_is_never_reused(inspector: User) -> None:
+    intake(inspector)
+    removed = intake(inspector)
+    # Cases cannot be deleted through the application; simulate a manual database repair.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_event WHERE case_id = %s", [removed.pk])
+    Melder.objects.filter(case=removed).delete()
+    Case.objects.filter(pk=removed.pk).delete()
+    following = intake(inspector)
+    assert following.reference != removed.reference
+    assert number(following.reference)[1] == number(removed.reference)[1] + 1
+
+
+def test_counter_exhausted(inspector: User) -> None:
+    year = timezone.localdate().year
+    ReferenceCounter.objects.create(year=year, last_number=99999)
+    cases = Case.objects.count()
+    with pytest.raises(services.ServiceError) as info:
+        intake(inspector)
+    assert "maximale aantal kenmerken" in info.value.message
+    assert Case.objects.count() == cases
+    assert ReferenceCounter.objects.get(year=year).last_number == 99999
+
+
+# ---------------------------------------------------------------------------
+# Fixtures loaded raw
+
+
+def _fixture_case(template: Case, pk: int, reference: str) -> dict[str, Any]:
+    (record,) = json.loads(serializers.serialize("json", [template]))
+    record["pk"] = pk
+    record["fields"]["reference"] = reference
+    return record
+
+
+def test_loaddata_advances_counter(
+    inspector: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = dt.datetime(2021, 4, 12, 10, 0, tzinfo=AMS)
+    template = intake_at(inspector, monkeypatch, moment)
+    assert template.reference == "TW-2021-00001"
+    fixture = tmp_path / "meldingen.json"
+    fixture.write_text(
+        json.dumps(
+            [
+                _fixture_case(template, template.pk + 1000, "TW-2021-00500"),
+                _fixture_case(template, template.pk + 1001, "TW-2021-00042"),
+                _fixture_case(template, template.pk + 1002, "TW-2020-00746"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    assert Case.objects.filter(reference__in=["TW-2021-00500", "TW-2020-00746"]).count() == 2
+    assert dict(ReferenceCounter.objects.values_list("year", "last_number")) == {
+        2020: 746,
+        2021: 500,
+    }
+    assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00501"
+    at(monkeypatch, dt.datetime(2020, 11, 2, 10, 0, tzinfo=AMS))
+    assert intake(inspector, received_at=dt.datetime(2020, 11, 2, 9, 0, tzinfo=AMS)).reference == (
+        "TW-2020-00747"
+    )
+
+
+def test_loaded_lower_reference_does_not_move_counter_back(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = dt.datetime(2021, 4, 12, 10, 0, tzinfo=AMS)
+    template = intake_at(inspector, monkeypatch, moment)
+    ReferenceCounter.objects.filter(year=2021).update(last_number=10)
+    record = _fixture_case(template, template.pk + 50, "TW-2021-00005")
+    for obj in serializers.deserialize("json", json.dumps([record])):
+        obj.save()  # raw save, as loaddata does
+    assert Case.objects.filter(reference="TW-2021-00005").exists()
+    assert ReferenceCounter.objects.get(year=2021).last_number == 10
+    assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00011"
+
+
+def test_deserialized_case_advances_counter(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = dt.datetime(2021, 4, 12, 10, 0, tzinfo=AMS)
+    template = intake_at(inspector, monkeypatch, moment)
+    record = _fixture_case(template, template.pk + 10, "TW-2021-00627")
+    (obj,) = serializers.deserialize("json", json.dumps([record]))
+    obj.save()
+    assert ReferenceCounter.objects.get(year=2021).last_number == 627
+    assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00628"
