@@ -1,0 +1,187 @@
+"""Benchmark B3 (docs: QUALITY.md): one confirmation letter through the app vs WeasyPrint.
+
+    .venv/bin/python bench/letter.py [--runs 10] [--out letter.pdf]
+
+"app" = `cases.letters.render_confirmation_letter(case)`: the allow-listed context read from the
+database, the Django template, and WeasyPrint inside the URL sandbox (PDF/A-2a, tagged).
+"reference" = WeasyPrint rendering the very same HTML directly (its default URL fetcher, same
+PDF options), which decodes the WOFF2 fonts on every render; the app's sandboxed fetcher
+decodes them once per process. A third line times `letters.render_pdf` on the same HTML, to
+separate that from the cost of the database and the template. Runs are interleaved; the
+medians, the ratio (app / reference, goal ≤ 1.2) and the peak RSS of this process are printed.
+Uses a temporary SQLite database and document folder, removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _setup(workdir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "inspectie.settings"
+    os.environ["DEBUG"] = "true"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+    os.environ["DOCUMENT_ROOT"] = str(workdir / "documents")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _make_case():  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group, User
+    from django.utils import timezone
+
+    from cases import services
+    from cases.models import Criterion, Employer, EmployerResponse, InspectorProfile, Role
+
+    inspector = User.objects.create_user(
+        "bench-inspecteur", "a.jansen@inspectie.example", first_name="Anna", last_name="Jansen"
+    )
+    inspector.groups.add(Group.objects.get(name=Role.INSPECTEUR))
+    InspectorProfile.objects.create(
+        user=inspector, function_title="Inspecteur", phone="0703334444", team="Team Thuiswerken"
+    )
+    inspector = User.objects.get(pk=inspector.pk)
+    employer = Employer.objects.create(
+        name="Bakkerij De Korenschoof B.V.",
+        kvk_number="12345678",
+        visit_street="Stationsweg",
+        visit_number="12a",
+        visit_postcode="3511 AB",
+        visit_city="Utrecht",
+        postal_street="Postbus",
+        postal_number="1234",
+        postal_postcode="3500 AA",
+        postal_city="Utrecht",
+        contact_name="mevrouw P. van der Berg",
+    )
+    case = services.case_intake(
+        actor=inspector,
+        received_at=timezone.now() - dt.timedelta(days=5),
+        channel="webformulier",
+        topic_codes=["niet_mogen_thuiswerken"],
+        description="Benchmark melding.",
+        employer=employer,
+    )
+    case = services.case_take(case=case, actor=inspector, version=case.version)
+    case = services.case_take_into_investigation(case=case, actor=inspector, version=case.version)
+    services.case_record_call(
+        case=case,
+        actor=inspector,
+        version=case.version,
+        called_at=timezone.now() - dt.timedelta(hours=2),
+        contact_name="P. van der Berg",
+        criteria=[Criterion.ESSENTIAL_PRESENCE, Criterion.LOCATION_BOUND_SYSTEMS],
+        employer_response=EmployerResponse.GEDEELTELIJK,
+    )
+    texts = (
+        "Medewerkers van de administratie en de klantenservice werken vanaf 19 april "
+        "volledig thuis; de werkgever stelt laptops en headsets beschikbaar.",
+        "Alleen medewerkers in de productie en de bezorging werken op locatie. De werkgever "
+        "legt per functie vast waarom thuiswerken niet kan en deelt dat met de medewerkers.",
+        "De werkgever bespreekt het thuiswerkbeleid met de ondernemingsraad en neemt "
+        "thuiswerken op in de risico-inventarisatie en -evaluatie (RI&E).",
+    )
+    from cases.models import Case
+
+    for days, text in zip((7, 14, 28), texts, strict=True):
+        current = Case.objects.get(pk=case.pk)
+        services.agreement_add(
+            case=current,
+            actor=inspector,
+            version=current.version,
+            description=text,
+            due_date=timezone.localdate() + dt.timedelta(days=days),
+        )
+    return Case.objects.get(pk=case.pk)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--out", type=Path, help="also write the app's letter to this file")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-letter-"))
+    try:
+        _setup(workdir)
+        from weasyprint import HTML
+
+        from cases import letters
+
+        case = _make_case()
+        html = letters.letter_html(letters.build_confirmation_letter(case))
+        base_url = letters.asset_base_url()
+
+        def app() -> bytes:
+            return letters.render_confirmation_letter(case)
+
+        def reference() -> bytes:
+            return HTML(string=html, base_url=base_url).write_pdf(
+                pdf_variant=letters.PDF_VARIANT, pdf_tags=True
+            )
+
+        def sandboxed() -> bytes:
+            return letters.render_pdf(html)
+
+        # Warm-up: imports, hyphenation dictionaries, template loading.
+        pdf = app()
+        reference()
+        sandboxed()
+        timings: dict[str, list[float]] = {"app": [], "reference": [], "sandboxed": []}
+        for _ in range(args.runs):
+            for name, func in (("app", app), ("reference", reference), ("sandboxed", sandboxed)):
+                start = time.perf_counter()
+                func()
+                timings[name].append(time.perf_counter() - start)
+        app_median = statistics.median(timings["app"])
+        ref_median = statistics.median(timings["reference"])
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"B3 letter: {args.runs} runs each, interleaved, one process")
+        print(
+            f"  app (context + template + sandboxed render): median {app_median * 1000:.0f} ms"
+            f"  (min {min(timings['app']) * 1000:.0f}, max {max(timings['app']) * 1000:.0f})"
+        )
+        print(
+            f"  reference (WeasyPrint, same HTML):           median {ref_median * 1000:.0f} ms"
+            f"  (min {min(timings['reference']) * 1000:.0f},"
+            f" max {max(timings['reference']) * 1000:.0f})"
+        )
+        sandboxed_median = statistics.median(timings["sandboxed"])
+        print(
+            "  same HTML through letters.render_pdf:        median "
+            f"{sandboxed_median * 1000:.0f} ms"
+            "  (sandboxed fetcher with its decoded-font cache, no database or template)"
+        )
+        print(f"  ratio app/reference: {app_median / ref_median:.2f} (goal <= 1.2)")
+        print(
+            f"  ratio app/render_pdf: {app_median / sandboxed_median:.2f}"
+            " (cost of the context queries and the template)"
+        )
+        print(f"  letter size: {len(pdf)} bytes; peak RSS of this process: {peak_mib:.0f} MiB")
+        if args.out:
+            args.out.write_bytes(pdf)
+            print(f"  written to {args.out}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""HTTP views for the confirmation letter: thin wrappers around `cases.letters` and services.
+
+Case lookup goes through `permissions.visible_cases`, so a case outside the user's scope is a
+404; acting needs `permissions.can_act_on_case` (else 403), regenerating is for supervisors.
+Writes are POST-only (CSRF) and report in Dutch via django.contrib.messages, then redirect back
+to a safe local `next` URL or the home page. Letters are served only here, never from a public
+media or static URL.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import letters, permissions, services
+from cases.models import Case, Letter, SentVia, State
+
+PREVIEW_STATES = (State.EMPLOYER_CALLED, State.AGREEMENTS_CONFIRMED)
+
+
+class VersionForm(forms.Form):
+    """The case version the user saw; a missing or bad value is treated as stale."""
+
+    version = forms.IntegerField(required=False, min_value=1)
+
+    def version_or_none(self) -> int | None:
+        return self.cleaned_data.get("version") if self.is_valid() else None
+
+
+class MarkSentForm(VersionForm):
+    # Not required here: the service says in Dutch what is missing.
+    sent_at = forms.DateField(required=False, label=gettext_lazy("Verzonden op"))
+    sent_via = forms.CharField(required=False, label=gettext_lazy("Verzonden via"))
+
+
+class RegenerateForm(VersionForm):
+    reason = forms.CharField(required=False, label=gettext_lazy("Reden"))
+
+
+def _visible_case(request: HttpRequest, reference: str) -> Case:
+    """A case the user may see; other cases are a 404. Users who handle no cases at all
+    (no role, functional admin) get a 403, as on every case page."""
+    if not permissions.is_case_worker(request.user):
+        raise PermissionDenied
+    return get_object_or_404(
+        permissions.visible_cases(request.user).select_related("employer"), reference=reference
+    )
+
+
+def _require_act(request: HttpRequest, case: Case) -> None:
+    if not permissions.can_act_on_case(request.user, case):
+        raise PermissionDenied
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("home")
+
+
+def _report(request: HttpRequest, exc: services.ServiceError | ValidationError) -> None:
+    if isinstance(exc, services.ServiceError):
+        messages.error(request, exc.message)
+        return
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> bool:
+    """Report field errors other than `version` (a stale version is the service's to say)."""
+    form.is_valid()
+    reported = False
+    for name, errors in form.errors.items():
+        if name == "version":
+            continue
+        label = form.fields[name].label or name
+        for error in errors:
+            messages.error(request, f"{label}: {error}")
+            reported = True
+    return reported
+
+
+def _pdf_response(content: bytes, filename: str, *, attachment: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
+    """The draft letter (watermarked CONCEPT), shown inline; nothing is stored."""
+    case = _visible_case(request, reference)
+    _require_act(request, case)
+    if case.state not in PREVIEW_STATES:
+        messages.error(
+            request,
+            _("Een conceptbrief kan pas als de werkgever is gebeld (status ‘Werkgever gebeld’)."),
+        )
+        return _back(request)
+    try:
+        pdf = letters.render_draft(case)
+    except services.ServiceError as exc:
+        _report(request, exc)
+        return _back(request)
+    return _pdf_response(pdf, f"{case.reference}-concept.pdf", attachment=False)
+
+
+@login_required
+@require_POST
+def letter_confirm(request: HttpRequest, reference: str) -> HttpResponse:
+    """Confirm the agreements and issue the final letter."""
+    case = _visible_case(request, reference)
+    _require_act(request, case)
+    form = VersionForm(request.POST)
+    try:
+        letter = letters.issue_confirmation_letter(
+            case=case, actor=request.user, version=form.version_or_none()
+        )
+    except (services.ServiceError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _(
+                "De afspraken zijn bevestigd en brief {number} is gemaakt. Download de brief, "
+                "verstuur hem en registreer daarna de verzending."
+            ).format(number=letter.number),
+        )
+    return _back(request)
+
+
+@login_required
+@require_GET
+def letter_download(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    """A stored letter as an attachment; each download is an Event."""
+    case = _visible_case(request, reference)
+    letter = get_object_or_404(Letter.objects.select_related("case"), case=case, number=number)
+    try:
+        content = services.letter_download(letter=letter, actor=request.user)
+    except services.NotPermittedError as exc:
+        raise PermissionDenied from exc
+    except services.ServiceError as exc:
+        _report(request, exc)
+        return _back(request)
+    return _pdf_response(content, letters.download_filename(letter), attachment=True)
+
+
+@login_required
+@require_POST
+def letter_mark_sent(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    """Record when and how a letter was sent."""
+    case = _visible_case(request, reference)
+    _require_act(request, case)
+    letter = get_object_or_404(Letter, case=case, number=number)
+    form = MarkSentForm(request.POST)
+    if _form_errors(request, form):
+        return _back(request)
+    sent_via = form.cleaned_data["sent_via"]
+    try:
+        services.letter_mark_sent(
+            letter=letter,
+            actor=request.user,
+            version=form.cleaned_data.get("version"),
+            sent_at=form.cleaned_data["sent_at"],
+            sent_via=sent_via,
+        )
+    except (services.ServiceError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Brief {number} is geregistreerd als verzonden ({via}).").format(
+                number=letter.number, via=SentVia(sent_via).label.lower()
+            ),
+        )
+    return _back(request)
+
+
+@login_required
+@require_POST
+def letter_regenerate(request: HttpRequest, reference: str) -> HttpResponse:
+    """Supervisor only: a new version of the letter, with a reason."""
+    case = _visible_case(request, reference)
+    if not permissions.can_regenerate_letter(request.user, case):
+        raise PermissionDenied
+    form = RegenerateForm(request.POST)
+    if _form_errors(request, form):
+        return _back(request)
+    try:
+        letter = letters.regenerate_confirmation_letter(
+            case=case,
+            actor=request.user,
+            version=form.cleaned_data.get("version"),
+            reason=form.cleaned_data["reason"],
+        )
+    except (services.ServiceError, ValidationError) as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Brief {number} is gemaakt; de eerdere versies blijven bewaard.").format(
+                number=letter.number
+            ),
+        )
+    return _back(request)

@@ -1,0 +1,341 @@
+"""Generated PDF documents: context → HTML (Django template) → PDF bytes (WeasyPrint).
+
+`render_pdf` is the generic renderer for any document: archival, tagged PDF (PDF/A-2a) with
+embedded fonts, rendered in a URL sandbox that serves only files from the bundled asset folder
+(`static/letters/`, see `cases.pdf_sandbox`). WeasyPrint is imported lazily, inside the render
+function, so pages that never render a PDF don't pay for it.
+
+The confirmation letter is confidential by construction: `build_confirmation_letter` reads an
+explicit allow-list of employer, agreement and inspector fields (plus the date of the call and
+whom the inspector spoke to) into plain strings. The melder, the melding's description, call
+notes and measures are never read, so the template cannot show them.
+
+Issuing renders *before* any lock or transaction and then hands the bytes to the service
+(`services.case_confirm_agreements` / `services.letter_regenerate`), which re-checks the version
+under the lock, stores the bytes under their sha256 and commits everything together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from cases import services
+from cases.models import Agreement, Call, Case, Employer, InspectorProfile, Letter
+
+if TYPE_CHECKING:
+    from cases.pdf_sandbox import SandboxedURLFetcher
+
+logger = logging.getLogger(__name__)
+
+# Bump when the letter's template or stylesheet changes; recorded with every Letter.
+# tests/test_letters.py pins template_fingerprint(), so a change cannot slip through unversioned.
+TEMPLATE_VERSION = "bevestiging-afspraken-1.0"
+CONFIRMATION_TEMPLATE = "cases/letters/confirmation.html"
+ASSET_ROOT: Path = Path(settings.BASE_DIR) / "static" / "letters"
+TEMPLATE_FILES: tuple[Path, ...] = (
+    Path(settings.BASE_DIR) / "templates" / CONFIRMATION_TEMPLATE,
+    ASSET_ROOT / "letter.css",
+)
+# PDF/A-2 level A: archival, and WeasyPrint writes the structure tree (tags) for level A.
+PDF_VARIANT = "pdf/a-2a"
+
+# The only fields a letter may read (confidential by construction).
+CASE_FIELDS: tuple[str, ...] = ("reference", "state", "employer_id", "assignee_id", "version")
+EMPLOYER_FIELDS: tuple[str, ...] = (
+    "name",
+    "visit_street",
+    "visit_number",
+    "visit_postcode",
+    "visit_city",
+    "postal_street",
+    "postal_number",
+    "postal_postcode",
+    "postal_city",
+    "contact_name",
+)
+AGREEMENT_FIELDS: tuple[str, ...] = ("description", "due_date")
+CALL_FIELDS: tuple[str, ...] = ("called_at", "contact_name")
+INSPECTOR_USER_FIELDS: tuple[str, ...] = ("first_name", "last_name", "username", "email")
+INSPECTOR_PROFILE_FIELDS: tuple[str, ...] = ("function_title", "phone", "team")
+
+
+# ---------------------------------------------------------------------------
+# Generic renderer
+
+
+def make_url_fetcher(root: Path | None = None) -> SandboxedURLFetcher:
+    """A sandboxed fetcher for `root` (default: the bundled asset folder)."""
+    from cases.pdf_sandbox import SandboxedURLFetcher
+
+    return SandboxedURLFetcher(root or ASSET_ROOT)
+
+
+def asset_base_url(root: Path | None = None) -> str:
+    """The base URL relative links in a document resolve against (ends with a slash)."""
+    return (root or ASSET_ROOT).resolve().as_uri() + "/"
+
+
+def render_pdf(
+    html: str,
+    *,
+    asset_root: Path | None = None,
+    url_fetcher: SandboxedURLFetcher | None = None,
+    pdf_variant: str = PDF_VARIANT,
+) -> bytes:
+    """Render `html` to archival, tagged PDF bytes inside the URL sandbox.
+
+    Relative URLs resolve against `asset_root`; nothing outside it is ever read and nothing is
+    fetched from the network. Pass `url_fetcher` (from `make_url_fetcher`) to inspect what was
+    served and refused.
+    """
+    from weasyprint import HTML
+
+    root = asset_root or ASSET_ROOT
+    fetcher = url_fetcher or make_url_fetcher(root)
+    document = HTML(string=html, base_url=asset_base_url(root), url_fetcher=fetcher)
+    return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
+
+
+# ---------------------------------------------------------------------------
+# The confirmation letter: context
+
+
+@dataclass(frozen=True)
+class LetterAgreement:
+    description: str
+    due_date: str
+
+
+@dataclass(frozen=True)
+class LetterInspector:
+    name: str
+    function_title: str
+    team: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ConfirmationLetter:
+    """Everything the confirmation letter template can see: plain strings only."""
+
+    title: str
+    draft: bool
+    created: str
+    reference: str
+    letter_date: str
+    employer_name: str
+    address_lines: tuple[str, ...]
+    contact_name: str
+    call_date: str
+    call_contact_name: str
+    agreements: tuple[LetterAgreement, ...]
+    inspector: LetterInspector
+
+
+def dutch_date(value: dt.date) -> str:
+    """12 april 2021."""
+    with translation.override("nl"):
+        return formats.date_format(value, "j F Y")
+
+
+# Dutch two-digit area codes (010, 013, 015, 020, 023, ..., 079); others have three digits.
+_TWO_DIGIT_AREA_RE = re.compile(r"^0(?:1[035]|2[0346]|3[03568]|4[0356]|5[0358]|7\d)")
+
+
+def format_phone(value: str) -> str:
+    """0703334444 → 070 333 4444, 0612345678 → 06 1234 5678; anything else as stored."""
+    digits = value.replace(" ", "")
+    if digits.startswith("+31") and len(digits) == 12:
+        digits = "0" + digits[3:]
+    if len(digits) != 10 or not digits.isdigit() or not digits.startswith("0"):
+        return value
+    if digits.startswith("06"):
+        return f"{digits[:2]} {digits[2:6]} {digits[6:]}"
+    if _TWO_DIGIT_AREA_RE.match(digits):
+        return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+
+
+def _address_lines(employer: dict[str, Any]) -> tuple[str, ...]:
+    """Postal address if there is one, else the visiting address (PostNL style)."""
+    prefix = "postal" if (employer["postal_street"] or employer["postal_city"]) else "visit"
+    street = f"{employer[f'{prefix}_street']} {employer[f'{prefix}_number']}".strip()
+    postcode = employer[f"{prefix}_postcode"]
+    city = employer[f"{prefix}_city"].upper()
+    place = f"{postcode}  {city}".strip()
+    return tuple(line for line in (street, place) if line)
+
+
+def _inspector(user_id: int | None) -> LetterInspector:
+    user = get_user_model().objects.filter(pk=user_id).values(*INSPECTOR_USER_FIELDS).first() or {}
+    profile = (
+        InspectorProfile.objects.filter(user_id=user_id).values(*INSPECTOR_PROFILE_FIELDS).first()
+        or {}
+    )
+    name = " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p)
+    return LetterInspector(
+        name=name or user.get("username", ""),
+        function_title=profile.get("function_title") or _("Inspecteur"),
+        team=profile.get("team", ""),
+        phone=format_phone(profile.get("phone", "")),
+        email=user.get("email", ""),
+    )
+
+
+def build_confirmation_letter(
+    case: Case, *, draft: bool = False, today: dt.date | None = None
+) -> ConfirmationLetter:
+    """The letter's context from allow-listed fields only (see the module docstring).
+
+    A final letter needs a reached call and at least one agreement; a draft shows
+    placeholders instead.
+    """
+    employer = Employer.objects.values(*EMPLOYER_FIELDS).get(pk=case.employer_id)
+    call = (
+        Call.objects.filter(case_id=case.pk, reached=True)
+        .order_by("-called_at", "-pk")
+        .values(*CALL_FIELDS)
+        .first()
+    )
+    agreements = tuple(
+        LetterAgreement(description=row["description"], due_date=dutch_date(row["due_date"]))
+        for row in Agreement.objects.filter(case_id=case.pk)
+        .order_by("due_date", "pk")
+        .values(*AGREEMENT_FIELDS)
+    )
+    if not draft and call is None:
+        raise services.ServiceError(
+            _("De brief kan pas worden gemaakt als een gesprek met de werkgever is vastgelegd.")
+        )
+    if not draft and not agreements:
+        raise services.ServiceError(
+            _("Leg ten minste één afspraak met een uiterste datum vast voordat u bevestigt.")
+        )
+    title = _("Bevestiging afspraken thuiswerken – {reference}").format(reference=case.reference)
+    if draft:
+        title = _("CONCEPT – {title}").format(title=title)
+    return ConfirmationLetter(
+        title=title,
+        draft=draft,
+        created=timezone.localtime().isoformat(timespec="seconds"),
+        reference=case.reference,
+        letter_date=dutch_date(today or timezone.localdate()),
+        employer_name=employer["name"],
+        address_lines=_address_lines(employer),
+        contact_name=employer["contact_name"],
+        call_date=dutch_date(timezone.localdate(call["called_at"])) if call else "",
+        call_contact_name=call["contact_name"] if call else "",
+        agreements=agreements,
+        inspector=_inspector(case.assignee_id),
+    )
+
+
+def letter_html(letter: ConfirmationLetter) -> str:
+    with translation.override("nl"):
+        return render_to_string(CONFIRMATION_TEMPLATE, {"letter": letter})
+
+
+def render_confirmation_letter(
+    case: Case, *, draft: bool = False, today: dt.date | None = None
+) -> bytes:
+    """The confirmation letter as PDF bytes (a draft carries the CONCEPT watermark)."""
+    return render_pdf(letter_html(build_confirmation_letter(case, draft=draft, today=today)))
+
+
+def template_fingerprint() -> str:
+    """sha256 over the template files; changes whenever the letter's look or text changes."""
+    digest = hashlib.sha256()
+    for path in TEMPLATE_FILES:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Issuing: render first (no lock, no transaction), then the service commits
+
+
+def _render_checked(case: Case, *, draft: bool) -> bytes:
+    try:
+        return render_confirmation_letter(case, draft=draft)
+    except services.ServiceError:
+        raise
+    except Exception as exc:
+        # The traceback names no melder data: the letter never reads any.
+        logger.exception("Rendering the letter for case %s failed", case.pk)
+        raise services.ServiceError(
+            _(
+                "De brief kon niet worden gemaakt. De melding is niet gewijzigd; "
+                "probeer het later opnieuw of neem contact op met de functioneel beheerder."
+            ),
+            code="render_failed",
+        ) from exc
+
+
+def render_draft(case: Case) -> bytes:
+    """The draft (CONCEPT) letter for previewing; a failure is a Dutch ServiceError."""
+    return _render_checked(case, draft=True)
+
+
+def _load(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    try:
+        # Only what issuing needs: the melding's description is not even loaded.
+        return Case.objects.only(*CASE_FIELDS).get(pk=pk)
+    except Case.DoesNotExist as exc:
+        raise services.ServiceError(_("Deze melding bestaat niet."), code="not_found") from exc
+
+
+def issue_confirmation_letter(*, case: Case | int, actor: Any, version: int | None) -> Letter:
+    """Confirm the agreements of `case` and issue the final letter (version 1, or the next
+    version if the case was confirmed before and reopened).
+
+    Renders before any lock; `services.case_confirm_agreements` then re-checks state, permission
+    and `version` under the lock and commits the transition, the stored bytes' Letter record
+    and the Event together. A failure leaves the case in `employer_called`.
+    """
+    current = _load(case)
+    services.confirm_agreements_precheck(case=current, actor=actor)
+    pdf = _render_checked(current, draft=False)
+    return services.case_confirm_agreements(
+        case=current.pk,
+        actor=actor,
+        version=version,
+        letter_pdf=pdf,
+        template_version=TEMPLATE_VERSION,
+    )
+
+
+def regenerate_confirmation_letter(
+    *, case: Case | int, actor: Any, version: int | None, reason: str
+) -> Letter:
+    """Supervisor only: a new version of the letter (with a reason); old versions stay as
+    they are. Renders before the lock, like `issue_confirmation_letter`."""
+    current = _load(case)
+    services.letter_regenerate_precheck(case=current, actor=actor, reason=reason)
+    pdf = _render_checked(current, draft=False)
+    return services.letter_regenerate(
+        case=current.pk,
+        actor=actor,
+        version=version,
+        reason=reason,
+        letter_pdf=pdf,
+        template_version=TEMPLATE_VERSION,
+    )
+
+
+def download_filename(letter: Letter) -> str:
+    return f"{letter.case.reference}-brief-v{letter.number}.pdf"

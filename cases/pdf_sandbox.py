@@ -1,0 +1,123 @@
+"""The URL sandbox for WeasyPrint: a fetcher that serves only files from one folder.
+
+This module imports WeasyPrint, which is slow to import; import it lazily (inside the function
+that renders), as `cases.letters.render_pdf` does.
+
+Allowed: `file:` URLs that resolve (after `..`, percent-decoding and symlinks) to a regular file
+inside the asset folder, and `data:` URLs. Refused: everything else — http, https, ftp, files
+outside the folder (`file:///etc/passwd`, `../` escapes, symlinks pointing out), `file://host/`
+URLs, unknown schemes. A refused URL raises `URLRefusedError`; WeasyPrint catches it, logs a
+warning and renders without the resource, so hostile markup cannot stop a letter either.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from fontTools.ttLib import TTFont, woff2
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+_CONTENT_TYPES = {
+    ".css": "text/css",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+
+
+@functools.lru_cache(maxsize=32)
+def _decoded_font(path: str, mtime_ns: int, size: int) -> bytes:
+    """A WOFF/WOFF2 file as plain sfnt (TrueType/OpenType) bytes, decoded once per process.
+
+    WeasyPrint decodes web fonts itself on every render, which is about half of a letter's
+    render time; this does the same decoding (with the same fontTools calls) once. The key
+    includes mtime and size, so a replaced file is decoded again.
+    """
+    data = Path(path).read_bytes()
+    out = BytesIO()
+    if data[:4] == b"wOF2":
+        woff2.decompress(BytesIO(data), out)
+    else:
+        font = TTFont(BytesIO(data))
+        font.flavor = None
+        font.save(out)
+    return out.getvalue()
+
+
+def _read_asset(path: Path) -> bytes:
+    if path.suffix.lower() in (".woff", ".woff2"):
+        stat = path.stat()
+        return _decoded_font(str(path), stat.st_mtime_ns, stat.st_size)
+    return path.read_bytes()
+
+
+class URLRefusedError(ValueError):
+    """A URL outside the sandbox; nothing was fetched."""
+
+
+class SandboxedURLFetcher(URLFetcher):
+    """Serve files below `root` (and `data:` URLs); refuse every other URL.
+
+    `served` and `refused` list what was asked for, for tests and diagnostics.
+    """
+
+    def __init__(self, root: Path | str, **kwargs: Any) -> None:
+        super().__init__(
+            timeout=1,
+            allowed_protocols=("file", "data"),
+            allow_redirects=False,
+            fail_on_errors=False,
+        )
+        self.root = Path(root).resolve(strict=True)
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            # Decoded by urllib's DataHandler: no network, no file system.
+            self.served.append("data:")
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self._asset_path(url)
+            if path is not None:
+                self.served.append(path.relative_to(self.root).as_posix())
+                content_type = _CONTENT_TYPES.get(path.suffix.lower()) or (
+                    mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                )
+                return URLFetcherResponse(
+                    url, body=_read_asset(path), headers={"Content-Type": content_type}
+                )
+        self.refused.append(url)
+        # Only the scheme is logged: a URL could carry text from the document.
+        logger.warning("PDF rendering refused a %s: URL outside the asset folder", scheme or "?")
+        raise URLRefusedError(f"URL outside the PDF sandbox refused ({scheme or 'no scheme'})")
+
+    def _asset_path(self, url: str) -> Path | None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            resolved = Path(url2pathname(parts.path)).resolve()
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if not resolved.is_relative_to(self.root) or not resolved.is_file():
+            return None
+        return resolved
