@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, Channel, Outcome, Sector, State, Topic
 
 YES_NO = (("yes", _("Ja")), ("no", _("Nee")))
+DATE = {"type": "date"}
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
@@ -65,17 +67,33 @@ def _case_workers() -> QuerySet[Any]:
     )
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class PersonChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = PersonChoiceField
+
+
 class CaseFilter(django_filters.FilterSet):
     """No filter joins a multi-valued relation (topics use EXISTS), so none needs DISTINCT."""
 
     received_after = django_filters.DateFilter(
-        label=_("Ontvangen vanaf"), method="filter_received_after"
+        label=_("Ontvangen vanaf"),
+        method="filter_received_after",
+        widget=forms.DateInput(attrs=DATE),
     )
     received_before = django_filters.DateFilter(
-        label=_("Ontvangen tot en met"), method="filter_received_before"
+        label=_("Ontvangen tot en met"),
+        method="filter_received_before",
+        widget=forms.DateInput(attrs=DATE),
     )
     state = django_filters.MultipleChoiceFilter(
-        label=_("Status"), choices=State.choices, distinct=False
+        label=_("Status"),
+        choices=State.choices,
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     topic = django_filters.ModelMultipleChoiceFilter(
         label=_("Onderwerp"),
@@ -83,12 +101,14 @@ class CaseFilter(django_filters.FilterSet):
         to_field_name="code",
         method="filter_topic",
         distinct=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     only_topic = django_filters.ModelChoiceFilter(
         label=_("Enkel onderwerp"),
         queryset=Topic.objects.all(),
         to_field_name="code",
         method="filter_only_topic",
+        empty_label=_("Alle"),
     )
     sector = django_filters.ModelMultipleChoiceFilter(
         label=_("Sector"),
@@ -97,21 +117,38 @@ class CaseFilter(django_filters.FilterSet):
         distinct=False,
     )
     channel = django_filters.MultipleChoiceFilter(
-        label=_("Kanaal"), choices=Channel.choices, distinct=False
+        label=_("Kanaal"),
+        choices=Channel.choices,
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
     )
-    inspector = django_filters.ModelChoiceFilter(
-        label=_("Behandelaar"), queryset=_case_workers(), field_name="assignee"
+    inspector = PersonChoiceFilter(
+        label=_("Behandelaar"),
+        queryset=_case_workers(),
+        field_name="assignee",
+        empty_label=_("Iedereen"),
     )
     investigated = django_filters.ChoiceFilter(
-        label=_("In onderzoek genomen"), choices=YES_NO, method="filter_investigated"
+        label=_("In onderzoek genomen"),
+        choices=YES_NO,
+        method="filter_investigated",
+        empty_label=_("Maakt niet uit"),
     )
     outcome = django_filters.MultipleChoiceFilter(
         label=_("Uitkomst"), choices=Outcome.choices, distinct=False
     )
     overdue = django_filters.ChoiceFilter(
-        label=_("Termijn verstreken"), choices=YES_NO, method="filter_overdue"
+        label=_("Termijn verstreken"),
+        choices=YES_NO,
+        method="filter_overdue",
+        empty_label=_("Maakt niet uit"),
     )
-    q = django_filters.CharFilter(label=_("Zoeken"), method="filter_q", max_length=100)
+    q = django_filters.CharFilter(
+        label=_("Zoeken"),
+        method="filter_q",
+        max_length=100,
+        help_text=_("Kenmerk, naam werkgever of KvK-nummer"),
+    )
 
     class Meta:
         model = Case

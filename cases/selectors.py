@@ -74,6 +74,42 @@ def kamerbrief_counts(cases: QuerySet[Case]) -> CaseCounts:
     return case_counts(received_in_period(cases, *KAMERBRIEF_PERIOD))
 
 
+# Sortable list columns: public sort key -> ORDER BY fields.
+SORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "reference": ("reference",),
+    "received": ("received_at", "pk"),
+    "employer": ("employer__name", "pk"),
+    "state": ("state", "received_at"),
+    "due": ("triage_due", "call_due", "pk"),
+    "assignee": ("assignee__last_name", "assignee__first_name", "pk"),
+}
+DEFAULT_SORT = "-received"
+
+
+def parse_sort(value: str | None) -> str:
+    """A valid sort key (optionally prefixed with '-'); unknown values fall back."""
+    key = (value or "").strip()
+    return key if key.lstrip("-") in SORT_FIELDS else DEFAULT_SORT
+
+
+def list_rows(cases: QuerySet[Case], sort: str) -> QuerySet[Case]:
+    """Rows for a case list: the related data each row shows, in a fixed number of queries."""
+    key = parse_sort(sort)
+    fields = SORT_FIELDS[key.lstrip("-")]
+    if key.startswith("-"):
+        fields = tuple(f"-{f}" for f in fields)
+    return cases.select_related("employer", "assignee").prefetch_related("topics").order_by(*fields)
+
+
+def open_cases_of_employer(employer_id: int, *, exclude: int | None = None) -> QuerySet[Case]:
+    return (
+        Case.objects.filter(employer_id=employer_id)
+        .exclude(state=State.CLOSED)
+        .exclude(pk=exclude)
+        .order_by("received_at")
+    )
+
+
 def intake_queue(user: Any) -> QuerySet[Case]:
     """Unassigned received meldingen, for those who may take them."""
     return visible_cases(user).filter(intake_queue_q())

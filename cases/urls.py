@@ -1,11 +1,42 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cases import views
+from cases import letter_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("inloggen/", auth_views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("intake/", views.intake_queue, name="intake_queue"),
+    path("meldingen/", views.all_cases, name="all_cases"),
+    path("meldingen/mijn/", views.my_cases, name="my_cases"),
+    path("meldingen/nieuw/", views.case_create, name="case_create"),
+    path("meldingen/<str:reference>/oppakken/", views.case_take, name="case_take"),
+    # Confirmation letters (cases/letter_views.py)
+    path(
+        "meldingen/<str:reference>/brief/concept/",
+        letter_views.letter_preview,
+        name="letter_preview",
+    ),
+    path(
+        "meldingen/<str:reference>/afspraken-bevestigen/",
+        letter_views.letter_confirm,
+        name="letter_confirm",
+    ),
+    path(
+        "meldingen/<str:reference>/brieven/opnieuw/",
+        letter_views.letter_regenerate,
+        name="letter_regenerate",
+    ),
+    path(
+        "meldingen/<str:reference>/brieven/<int:number>/",
+        letter_views.letter_download,
+        name="letter_download",
+    ),
+    path(
+        "meldingen/<str:reference>/brieven/<int:number>/verzonden/",
+        letter_views.letter_mark_sent,
+        name="letter_mark_sent",
+    ),
 ]

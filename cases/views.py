@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import permissions, selectors
-from cases.models import Case
+from cases import permissions, selectors, services
+from cases.filters import filtered_cases
+from cases.forms import IntakeForm, apply_service_errors
+from cases.models import Case, State
+
+PAGE_SIZE = 50
+
+
+def case_worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to the login page) and an inspector or supervisor (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not permissions.is_case_worker(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
@@ -27,10 +55,205 @@ def health(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in start page: the user's open meldingen and the Kamerbrief figures."""
     context = {
-        "my_cases": selectors.my_cases(request.user),
+        "my_cases": selectors.list_rows(selectors.my_cases(request.user), "due"),
         "intake_queue_size": selectors.intake_queue(request.user).count(),
         "kamerbrief": selectors.kamerbrief_counts(Case.objects.all()),
         "kamerbrief_period": selectors.KAMERBRIEF_PERIOD,
         "is_case_worker": permissions.is_case_worker(request.user),
     }
     return render(request, "cases/home.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Lists
+
+LISTS: dict[str, dict[str, Any]] = {
+    "intake": {
+        "title": gettext_lazy("Intake"),
+        "intro": gettext_lazy("Nieuwe meldingen die nog niemand heeft opgepakt."),
+        "filters": ["received_after", "received_before", "topic", "channel", "sector", "q"],
+        "columns": ["reference", "received", "employer", "topics", "channel", "due"],
+    },
+    "mine": {
+        "title": gettext_lazy("Mijn meldingen"),
+        "intro": gettext_lazy(
+            "Meldingen die aan u zijn toegewezen. "
+            "Afgesloten meldingen ziet u via het filter Status."
+        ),
+        "filters": [
+            "received_after",
+            "received_before",
+            "state",
+            "topic",
+            "channel",
+            "investigated",
+            "overdue",
+            "q",
+        ],
+        "columns": ["reference", "received", "employer", "topics", "state", "due"],
+    },
+    "all": {
+        "title": gettext_lazy("Alle meldingen"),
+        "intro": gettext_lazy("Alle meldingen van alle inspecteurs."),
+        "filters": [
+            "received_after",
+            "received_before",
+            "state",
+            "topic",
+            "only_topic",
+            "sector",
+            "channel",
+            "inspector",
+            "investigated",
+            "outcome",
+            "overdue",
+            "q",
+        ],
+        "columns": ["reference", "received", "employer", "topics", "state", "assignee", "due"],
+    },
+}
+
+
+def _narrow_to_scope(cases: Any, request: HttpRequest, scope: str) -> Any:
+    if scope == "intake":
+        return cases.filter(permissions.intake_queue_q())
+    if scope == "mine":
+        cases = cases.filter(assignee=request.user)
+        if not request.GET.getlist("state"):
+            cases = cases.exclude(state=State.CLOSED)
+    return cases
+
+
+def _case_list(request: HttpRequest, scope: str) -> HttpResponse:
+    config = LISTS[scope]
+    case_filter, cases = filtered_cases(request.user, request.GET)
+    cases = _narrow_to_scope(cases, request, scope)
+    sort = selectors.parse_sort(request.GET.get("sort"))
+    page = Paginator(selectors.list_rows(cases, sort), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    context = {
+        "scope": scope,
+        "config": config,
+        "filter_form": case_filter.form,
+        "filter_fields": [case_filter.form[name] for name in config["filters"]],
+        "filtered": any(request.GET.get(name) for name in config["filters"]),
+        "page": page,
+        "sort": sort,
+        "query": query.urlencode(),
+        "can_take": scope == "intake",
+    }
+    return render(request, "cases/case_list.html", context)
+
+
+@case_worker_required
+@require_GET
+def intake_queue(request: HttpRequest) -> HttpResponse:
+    return _case_list(request, "intake")
+
+
+@case_worker_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    return _case_list(request, "mine")
+
+
+@login_required
+@require_GET
+def all_cases(request: HttpRequest) -> HttpResponse:
+    if not permissions.is_supervisor(request.user):
+        raise PermissionDenied
+    return _case_list(request, "all")
+
+
+# ---------------------------------------------------------------------------
+# Writes
+
+
+def _case_for(request: HttpRequest, reference: str) -> Case:
+    """A case the user may see at all; anything else is a 404."""
+    return get_object_or_404(permissions.visible_cases(request.user), reference=reference)
+
+
+@case_worker_required
+@require_POST
+def case_take(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_for(request, reference)
+    try:
+        services.case_take(case=case, actor=request.user, version=request.POST.get("version"))
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("U heeft melding {reference} opgepakt. U vindt haar bij Mijn meldingen.").format(
+                reference=case.reference
+            ),
+        )
+    return redirect("intake_queue")
+
+
+@case_worker_required
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_register(request.user):
+        raise PermissionDenied
+    form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
+    if request.method == "POST":
+        case = _register(request, form)
+        if case is not None:
+            _announce_intake(request, case)
+            return redirect("intake_queue")
+    return render(request, "cases/case_form.html", {"form": form})
+
+
+def _register(request: HttpRequest, form: IntakeForm) -> Case | None:
+    """Register the melding, or put every problem on the form (all at once)."""
+    form_ok = form.is_valid()
+    try:
+        if not form_ok:
+            # Still report what the services find wrong in the rest of the input.
+            services.validate_intake(**form.intake_input())
+            return None
+        return services.case_intake(actor=request.user, **form.intake_input())
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+    except services.ServiceError as exc:
+        form.add_error(None, exc.message)
+    return None
+
+
+def _announce_intake(request: HttpRequest, case: Case) -> None:
+    messages.success(
+        request,
+        _("Melding {reference} is geregistreerd en staat in de intake.").format(
+            reference=case.reference
+        ),
+    )
+    others = list(selectors.open_cases_of_employer(case.employer_id, exclude=case.pk))
+    if others:
+        references = format_html_join(
+            ", ", "{}", ((_case_link(request.user, other),) for other in others)
+        )
+        messages.warning(
+            request,
+            format_html(
+                _("Let op: over {employer} lopen al meldingen: {references}."),
+                employer=case.employer.name,
+                references=references,
+            ),
+        )
+
+
+def _case_link(user: Any, case: Case) -> str:
+    """A link to where this user finds `case` in a list, or just its reference."""
+    if permissions.is_supervisor(user):
+        url = reverse("all_cases")
+    elif case.assignee_id is None and case.state == State.RECEIVED:
+        url = reverse("intake_queue")
+    elif case.assignee_id == user.pk:
+        url = reverse("my_cases")
+    else:
+        return case.reference
+    return format_html('<a href="{}?q={}">{}</a>', url, case.reference, case.reference)

@@ -1,0 +1,228 @@
+"""B2 (QUALITY.md): a filtered, paginated case list (50 rows) at up to 1M meldingen.
+
+Runs on PostgreSQL in a throwaway database it creates and drops itself:
+
+    .venv/bin/python bench/case_list.py [--rows 1000000] [--repeat 15]
+    (PGHOST/PGPORT/PGUSER select the server; default 127.0.0.1:5432, user postgres)
+
+For each filter it times the page as the application builds it (permission queryset,
+shared CaseFilter, list_rows, Paginator: the rows with employer, assignee and topics, plus
+the total) against hand-written SQL returning the same rows and total, in the same run,
+and prints the medians, the ratio and the number of queries. Data is generated inside
+PostgreSQL with generate_series and a fixed arithmetic "random" (deterministic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB = "bench_case_list"
+
+
+def setup_django() -> None:
+    host = os.environ.get("PGHOST", "127.0.0.1")
+    port = os.environ.get("PGPORT", "5432")
+    user = os.environ.get("PGUSER", "postgres")
+    os.environ["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{DB}"
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspectie.settings")
+    import django
+
+    django.setup()
+
+
+def admin_connection() -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=os.environ.get("PGPORT", "5432"),
+        user=os.environ.get("PGUSER", "postgres"),
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+GENERATE = """
+INSERT INTO cases_employer (id, name, kvk_number, establishment_number, sector_id,
+    visit_street, visit_number, visit_postcode, visit_city, postal_street, postal_number,
+    postal_postcode, postal_city, contact_name, contact_phone, contact_email,
+    created_at, updated_at)
+SELECT i, 'Werkgever ' || i || ' B.V.', lpad((10000000 + i)::text, 8, '0'), '',
+    substr('CGJKMNQ', 1 + i %% 7, 1), 'Straat', '1', '', 'Den Haag', '', '', '', '',
+    '', '', '', now(), now()
+FROM generate_series(1, %(employers)s) AS i;
+
+INSERT INTO cases_case (id, reference, received_at, channel, description, employer_id,
+    assignee_id, state, outcome, main_case_id, triage_due, call_due, investigated_at,
+    closed_at, version, created_at, created_by_id, anonymised_at)
+SELECT i,
+    'TW-' || (2016 + i %% 11) || '-' || lpad(((i - 1) / 11 + 1)::text, 5, '0'),
+    timestamptz '2020-01-01' + ((i * 7919) %% 1800) * interval '1 day'
+        + ((i * 104729) %% 86400) * interval '1 second',
+    (ARRAY['webformulier','telefoon','email','brief'])[1 + i %% 4],
+    'Omschrijving ' || i,
+    1 + (i * 31) %% %(employers)s,
+    CASE WHEN i %% 10 = 0 THEN NULL ELSE %(inspector)s END,
+    s.state,
+    CASE WHEN s.state = 'closed' THEN 'ingetrokken' ELSE '' END,
+    NULL, date '2021-01-01' + (i %% 400)::int, NULL,
+    CASE WHEN s.state IN ('under_investigation','employer_called','agreements_confirmed')
+         OR (s.state = 'closed' AND i %% 3 = 0) THEN timestamptz '2021-01-02' END,
+    NULL, 1, now(), %(inspector)s, NULL
+FROM generate_series(1::bigint, %(rows)s) AS i,
+LATERAL (SELECT (ARRAY['received','under_investigation','employer_called',
+    'agreements_confirmed','closed','closed'])[1 + (i * 13) %% 6] AS state) AS s;
+
+INSERT INTO cases_case_topics (case_id, topic_id)
+SELECT i, (SELECT id FROM cases_topic WHERE code = 'niet_mogen_thuiswerken')
+FROM generate_series(1, %(rows)s) AS i WHERE i %% 7 <> 0;
+INSERT INTO cases_case_topics (case_id, topic_id)
+SELECT i, (SELECT id FROM cases_topic WHERE code = 'werkdruk')
+FROM generate_series(1, %(rows)s) AS i WHERE i %% 4 = 0;
+ANALYZE;
+"""
+
+# The same page by hand: rows with their employer and assignee, the total, the topics.
+SQL_PAGE = """
+SELECT c.id, c.reference, c.received_at, c.channel, c.state, c.outcome, c.triage_due,
+       c.call_due, c.version, e.name, e.visit_city, e.kvk_number, u.first_name, u.last_name
+FROM cases_case c
+JOIN cases_employer e ON e.id = c.employer_id
+LEFT JOIN auth_user u ON u.id = c.assignee_id
+WHERE {where}
+ORDER BY c.received_at DESC, c.id DESC
+LIMIT 50
+"""
+SQL_COUNT = (
+    "SELECT count(*) FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id WHERE {where}"
+)
+SQL_TOPICS = """
+SELECT ct.case_id, t.code, t.label FROM cases_case_topics ct
+JOIN cases_topic t ON t.id = ct.topic_id WHERE ct.case_id = ANY(%s)
+"""
+
+FILTERS: list[tuple[str, str, str]] = [
+    ("all, newest first", "", "TRUE"),
+    (
+        "2021 + open states + topic",
+        "received_after=2021-01-01&received_before=2021-12-31&state=received"
+        "&state=under_investigation&topic=niet_mogen_thuiswerken",
+        "c.received_at >= '2021-01-01T00:00:00+01:00' AND c.received_at < "
+        "'2022-01-01T00:00:00+01:00' AND c.state IN ('received','under_investigation') AND "
+        "EXISTS (SELECT 1 FROM cases_case_topics ct JOIN cases_topic t ON t.id = ct.topic_id "
+        "WHERE ct.case_id = c.id AND t.code = 'niet_mogen_thuiswerken')",
+    ),
+    (
+        "sector J + investigated",
+        "sector=J&investigated=yes",
+        "e.sector_id = 'J' AND c.investigated_at IS NOT NULL",
+    ),
+]
+
+
+def app_page(user: Any, params: str) -> tuple[int, int]:
+    from django.core.paginator import Paginator
+    from django.http import QueryDict
+
+    from cases import selectors
+    from cases.filters import filtered_cases
+
+    _filter, cases = filtered_cases(user, QueryDict(params))
+    page = Paginator(selectors.list_rows(cases, "-received"), 50).get_page(1)
+    rows = list(page.object_list)
+    for case in rows:  # what the template touches
+        _ = (case.employer.name, case.assignee, [t.label for t in case.topics.all()])
+    return len(rows), page.paginator.count
+
+
+def sql_page(where: str) -> tuple[int, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_PAGE.format(where=where))
+        rows = cursor.fetchall()
+        cursor.execute(SQL_COUNT.format(where=where))
+        total = cursor.fetchone()[0]
+        cursor.execute(SQL_TOPICS, [[r[0] for r in rows]])
+        cursor.fetchall()
+    return len(rows), total
+
+
+def timed(fn: Any, repeat: int) -> tuple[float, Any]:
+    fn()  # warm up
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+
+    with admin_connection() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        conn.execute(f"CREATE DATABASE {DB}")
+    try:
+        setup_django()
+        from django.contrib.auth.models import Group, User
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        call_command("migrate", verbosity=0)
+        supervisor = User.objects.create_user("bench-teamleider")
+        supervisor.groups.add(Group.objects.get(name="Teamleider"))
+        inspector = User.objects.create_user("bench-inspecteur", first_name="Bench")
+        inspector.groups.add(Group.objects.get(name="Inspecteur"))
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                GENERATE,
+                {
+                    "rows": args.rows,
+                    "employers": max(10, args.rows // 100),
+                    "inspector": inspector.pk,
+                },
+            )
+        print(f"generated {args.rows:,} meldingen in {time.perf_counter() - start:.1f} s")
+        supervisor = User.objects.get(pk=supervisor.pk)
+        print(f"{'filter':32} {'app ms':>9} {'sql ms':>9} {'ratio':>6} {'queries':>8} {'total':>9}")
+        for label, params, where in FILTERS:
+            app_ms, app_result = timed(lambda p=params: app_page(supervisor, p), args.repeat)
+            sql_ms, sql_result = timed(lambda w=where: sql_page(w), args.repeat)
+            if app_result != sql_result:
+                raise SystemExit(f"{label}: app {app_result} != sql {sql_result}")
+            with CaptureQueriesContext(connection) as ctx:
+                app_page(supervisor, params)
+            print(
+                f"{label:32} {app_ms:9.1f} {sql_ms:9.1f} {app_ms / sql_ms:6.2f} "
+                f"{len(ctx.captured_queries):8d} {app_result[1]:9,}"
+            )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of this process: {peak:.0f} MB")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with admin_connection() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""Navigation and role facts for every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from cases import permissions
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav": {
+            "is_case_worker": permissions.is_case_worker(user),
+            "is_supervisor": permissions.is_supervisor(user),
+            "can_register": permissions.can_register(user),
+            "is_staff": user.is_staff,
+            "roles": ", ".join(sorted(g.name for g in user.groups.all())),
+            "current": getattr(request.resolver_match, "url_name", ""),
+        }
+    }

@@ -1,0 +1,157 @@
+"""Forms parse input; the services validate it and say what is wrong (in Dutch)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import TEXT_MAX, Channel, Topic
+from cases.services import EmployerInput, MelderInput
+
+# Service error keys that a form shows under another field.
+FIELD_ALIASES = {"received_at": "received_date"}
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form fields it is about.
+
+    A field that already shows an input error keeps just that one message.
+    """
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        field = FIELD_ALIASES.get(key, key)
+        if field in form.fields and field in form.errors:
+            continue
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class IntakeForm(forms.Form):
+    received_date = forms.DateField(
+        label=_("Datum van ontvangst"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    received_time = forms.TimeField(
+        label=_("Tijd van ontvangst"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    channel = forms.ChoiceField(
+        label=_("Kanaal"), choices=Channel.choices, widget=forms.RadioSelect
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Onderwerpen"),
+        queryset=Topic.objects.filter(active=True),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Onbekend onderwerp: %(value)s.")},
+    )
+    description = forms.CharField(
+        label=_("Omschrijving van de melding"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=TEXT_MAX,
+    )
+    kvk_number = forms.CharField(
+        label=_("KvK-nummer"),
+        required=False,
+        max_length=20,
+        help_text=_("8 cijfers. Leeg laten als de melder het niet weet."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    establishment_number = forms.CharField(
+        label=_("Vestigingsnummer"),
+        required=False,
+        max_length=20,
+        help_text=_("12 cijfers, optioneel."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    employer_name = forms.CharField(
+        label=_("Naam werkgever"),
+        required=False,
+        max_length=200,
+        help_text=_("Zoals de melder de werkgever noemt. Niet nodig als het KvK-nummer bekend is."),
+    )
+    employer_city = forms.CharField(label=_("Plaats werkgever"), required=False, max_length=100)
+    anonymous = forms.BooleanField(label=_("De melder wil anoniem blijven"), required=False)
+    melder_name = forms.CharField(label=_("Naam melder"), required=False, max_length=200)
+    melder_email = forms.CharField(
+        label=_("E-mailadres melder"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    melder_phone = forms.CharField(
+        label=_("Telefoonnummer melder"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    melder_relation = forms.CharField(
+        label=_("Relatie tot de werkgever"),
+        required=False,
+        max_length=200,
+        help_text=_("Bijvoorbeeld werknemer, uitzendkracht of lid ondernemingsraad."),
+    )
+
+    @classmethod
+    def initial_now(cls) -> dict[str, Any]:
+        now = timezone.localtime()
+        return {"received_date": now.date(), "received_time": now.time().replace(second=0)}
+
+    def received_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("received_date")
+        moment = self.cleaned_data.get("received_time")
+        if day is None or moment is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, moment))
+
+    def intake_input(self) -> dict[str, Any]:
+        """Keyword arguments for services.case_intake / validate_intake; call after
+        is_valid() (fields with input errors are simply absent)."""
+        topics = self.cleaned_data.get("topics") or []
+        return {
+            "received_at": self.received_at(),
+            "channel": self.cleaned_data.get("channel", ""),
+            "topic_codes": [t.code for t in topics],
+            "description": self.cleaned_data.get("description", ""),
+            "reported_employer": self.employer_input(),
+            "melder": self.melder_input(),
+        }
+
+    def employer_input(self) -> EmployerInput:
+        data = self.cleaned_data
+        return EmployerInput(
+            name=data.get("employer_name", ""),
+            city=data.get("employer_city", ""),
+            kvk_number=data.get("kvk_number", ""),
+            establishment_number=data.get("establishment_number", ""),
+        )
+
+    def melder_input(self) -> MelderInput | None:
+        data = self.cleaned_data
+        if data.get("anonymous"):
+            return None
+        return MelderInput(
+            name=data.get("melder_name", ""),
+            email=data.get("melder_email", ""),
+            phone=data.get("melder_phone", ""),
+            relation=data.get("melder_relation", ""),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("anonymous") and any(
+            data.get(f) for f in ("melder_name", "melder_email", "melder_phone")
+        ):
+            raise ValidationError(
+                _(
+                    "U heeft ‘anoniem’ gekozen én gegevens van de melder ingevuld. "
+                    "Kies één van beide."
+                )
+            )
+        return data

@@ -1,0 +1,220 @@
+"""Role x URL -> expected status, for every URL pattern the application has.
+
+The list of URL names comes from the resolver, so a new URL without a row here fails
+`test_every_url_has_a_row`. Statuses (QUALITY.md): anonymous -> redirect to the login page;
+a page the role may not use -> 403; an object outside the user's scope -> 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import Case, State
+from tests.factories import case_in_state, intake
+
+ROLES = ["anonymous", "no_role", "functional_admin", "inspector", "supervisor"]
+LOGIN = "login"
+
+
+@dataclass
+class World:
+    """The data every row can refer to: the 'inspector' role is the owner of `own`."""
+
+    inspector: Any
+    other_inspector: Any
+    supervisor: Any
+    functional_admin: Any
+    no_role_user: Any
+    own: Case
+    others: Case
+    queue: Case
+
+    def user(self, role: str) -> Any:
+        return (
+            None
+            if role == "anonymous"
+            else getattr(self, role if role != "no_role" else "no_role_user")
+        )
+
+
+@dataclass
+class Row:
+    name: str
+    method: str
+    expected: dict[str, int | str]
+    kwargs: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    data: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    label: str = ""
+
+
+def everyone(status: int) -> dict[str, int | str]:
+    return dict.fromkeys(ROLES, status)
+
+
+def pages(anonymous: str = LOGIN, **statuses: int) -> dict[str, int | str]:
+    return {"anonymous": anonymous, **statuses}
+
+
+ROWS: list[Row] = [
+    Row("health", "get", everyone(200)),
+    Row("login", "get", everyone(200)),
+    Row("logout", "post", everyone(302)),
+    Row(
+        "home",
+        "get",
+        pages(no_role=200, functional_admin=200, inspector=200, supervisor=200),
+    ),
+    Row(
+        "intake_queue",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+    ),
+    Row(
+        "my_cases",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+    ),
+    Row(
+        "all_cases",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+    ),
+    Row(
+        "case_create",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+    ),
+    Row(
+        "case_take",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": w.queue.reference},
+        data=lambda w: {"version": w.queue.version},
+        label="queue case",
+    ),
+    Row(
+        "case_take",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        kwargs=lambda w: {"reference": w.others.reference},
+        data=lambda w: {"version": w.others.version},
+        label="another inspector's case",
+    ),
+    # Confirmation letters; tests/test_letters.py covers cases that have letters. `own` is
+    # under investigation, so acting is refused with a message (302) rather than done.
+    Row(
+        "letter_preview",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference},
+        label="own case",
+    ),
+    Row(
+        "letter_preview",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        kwargs=lambda w: {"reference": w.others.reference},
+        label="another inspector's case",
+    ),
+    Row(
+        "letter_confirm",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference},
+        data=lambda w: {"version": w.own.version},
+        label="own case",
+    ),
+    Row(
+        "letter_confirm",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        kwargs=lambda w: {"reference": w.others.reference},
+        data=lambda w: {"version": w.others.version},
+        label="another inspector's case",
+    ),
+    Row(
+        "letter_regenerate",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference},
+        data=lambda w: {"version": w.own.version, "reason": "Adres gewijzigd"},
+    ),
+    Row(
+        "letter_download",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
+        kwargs=lambda w: {"reference": w.own.reference, "number": 1},
+        label="no letter yet",
+    ),
+    Row(
+        "letter_mark_sent",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
+        kwargs=lambda w: {"reference": w.own.reference, "number": 1},
+        data=lambda w: {"version": w.own.version, "sent_at": "2021-04-12", "sent_via": "post"},
+        label="no letter yet",
+    ),
+]
+
+# URL names that are tested elsewhere with their own rules.
+EXCLUDED_NAMESPACES = {"admin"}  # Django admin: tests/test_admin.py
+
+
+def _url_names(patterns: list[Any], namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in EXCLUDED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_has_a_row() -> None:
+    missing = _url_names(get_resolver().url_patterns) - {row.name for row in ROWS}
+    assert not missing, f"URL patterns without a row in the permission matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(inspector, other_inspector, supervisor, functional_admin, no_role_user) -> World:
+    return World(
+        inspector=inspector,
+        other_inspector=other_inspector,
+        supervisor=supervisor,
+        functional_admin=functional_admin,
+        no_role_user=no_role_user,
+        own=case_in_state(State.UNDER_INVESTIGATION, inspector=inspector),
+        others=case_in_state(State.RECEIVED, inspector=other_inspector),
+        queue=intake(supervisor),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.name}[{r.label}]" if r.label else r.name)
+def test_matrix(client, world: World, row: Row, role: str) -> None:
+    user = world.user(role)
+    if user is not None:
+        client.force_login(user)
+    url = reverse(row.name, kwargs=row.kwargs(world))
+    response = getattr(client, row.method)(url, row.data(world))
+    expected = row.expected[role]
+    if expected == LOGIN:
+        assert response.status_code == 302, (url, role)
+        assert response["Location"].startswith(reverse("login")), (url, role)
+    else:
+        assert response.status_code == expected, (url, role, response.status_code)
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.method == "post"], ids=lambda r: r.name)
+def test_post_endpoints_refuse_get(client, world: World, row: Row) -> None:
+    client.force_login(world.supervisor)
+    response = client.get(reverse(row.name, kwargs=row.kwargs(world)))
+    assert response.status_code == 405

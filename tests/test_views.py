@@ -1,0 +1,299 @@
+"""Intake form, work queues and the security headers of the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, Event, EventKind, Melder, State
+from cases.services import MelderInput
+from tests.factories import EmployerFactory, case_in_state, intake
+
+
+def intake_data(**overrides: object) -> dict[str, object]:
+    now = timezone.localtime() - dt.timedelta(hours=1)
+    data: dict[str, object] = {
+        "received_date": now.date().isoformat(),
+        "received_time": now.strftime("%H:%M"),
+        "channel": "telefoon",
+        "topics": ["niet_mogen_thuiswerken"],
+        "description": "Mijn werkgever verbiedt thuiswerken.",
+        "kvk_number": "",
+        "establishment_number": "",
+        "employer_name": "Kantoorreus B.V.",
+        "employer_city": "Utrecht",
+        "melder_name": "Saskia Melder",
+        "melder_email": "saskia@mail.example",
+        "melder_phone": "0612345678",
+        "melder_relation": "werknemer",
+    }
+    data.update(overrides)
+    return data
+
+
+# ---------------------------------------------------------------------------
+# Intake form
+
+
+def test_register_a_named_melding(client, inspector) -> None:
+    client.force_login(inspector)
+    response = client.post(reverse("case_create"), intake_data())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("intake_queue")
+    case = Case.objects.get()
+    assert case.state == State.RECEIVED and case.assignee is None
+    assert case.employer.name == "Kantoorreus B.V." and not case.employer.is_identified
+    assert Melder.objects.get(case=case).email == "saskia@mail.example"
+    page = client.get(response["Location"]).content.decode()
+    assert f"Melding {case.reference} is geregistreerd" in page
+
+
+def test_register_an_anonymous_melding(client, inspector) -> None:
+    client.force_login(inspector)
+    data = intake_data(anonymous="on", melder_name="", melder_email="", melder_phone="")
+    assert client.post(reverse("case_create"), data).status_code == 302
+    case = Case.objects.get()
+    assert not Melder.objects.filter(case=case).exists()
+    assert Event.objects.get(kind=EventKind.INTAKE).data["anonymous"] is True
+
+
+def test_anonymous_with_melder_data_is_refused(client, inspector) -> None:
+    client.force_login(inspector)
+    response = client.post(reverse("case_create"), intake_data(anonymous="on"))
+    assert response.status_code == 200
+    assert "Kies één van beide" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_known_kvk_reuses_the_employer_and_warns_about_open_meldingen(client, inspector) -> None:
+    employer = EmployerFactory(name="Bekend Bedrijf B.V.", kvk_number="12345678")
+    earlier = intake(inspector, employer=employer)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("case_create"),
+        intake_data(kvk_number="12345678", employer_name="", employer_city=""),
+        follow=True,
+    )
+    case = Case.objects.exclude(pk=earlier.pk).get()
+    assert case.employer == employer
+    page = response.content.decode()
+    assert "Let op: over Bekend Bedrijf B.V. lopen al meldingen" in page
+    assert f'<a href="/intake/?q={earlier.reference}">{earlier.reference}</a>' in page
+
+
+def test_field_errors_are_dutch_complete_and_keep_the_input(client, inspector) -> None:
+    client.force_login(inspector)
+    data = intake_data(
+        kvk_number="1234567a",
+        melder_email="geen-email",
+        melder_phone="12",
+        topics=[],
+        description="<script>alert('x')</script> tekst",
+    )
+    response = client.post(reverse("case_create"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "De melding is nog niet opgeslagen" in page
+    assert "Een KvK-nummer bestaat uit precies 8 cijfers" in page
+    assert "Vul een geldig e-mailadres in." in page
+    assert "Vul een geldig Nederlands telefoonnummer in" in page
+    assert "Dit veld is verplicht." in page  # topics
+    assert 'value="1234567a"' in page
+    assert 'value="geen-email"' in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; tekst" in page
+    assert "<script>alert" not in page
+    assert 'aria-invalid="true"' in page
+    assert not Case.objects.exists()
+    assert not Event.objects.filter(kind=EventKind.INTAKE).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"received_date": "2019-12-31"}, "Deze datum ligt vóór"),
+        (
+            {"received_date": (timezone.localdate() + dt.timedelta(days=2)).isoformat()},
+            "Deze datum ligt in de toekomst.",
+        ),
+        ({"received_date": "31-02-2021"}, "Voer een geldige datum in."),
+        ({"topics": ["bestaat_niet"]}, "Onbekend onderwerp"),
+        ({"description": "x" * 100_000}, "niet meer dan 10000 tekens"),
+        ({"employer_name": ""}, "Vul de naam van de werkgever in."),
+        ({"establishment_number": "123"}, "hoort bij een KvK-nummer"),
+    ],
+)
+def test_bad_input_changes_nothing(client, inspector, overrides, message) -> None:
+    client.force_login(inspector)
+    response = client.post(reverse("case_create"), intake_data(**overrides))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Case.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# Lists
+
+
+def test_intake_queue_shows_no_melder_data_or_description(client, inspector, supervisor) -> None:
+    case = intake(
+        supervisor,
+        melder=MelderInput(name="Geheime Melder", email="geheim@mail.example", phone="0611111111"),
+        description="Vertrouwelijke omschrijving van de melding",
+    )
+    client.force_login(inspector)
+    page = client.get(reverse("intake_queue")).content.decode()
+    assert case.reference in page
+    for secret in ("Geheime Melder", "geheim@mail.example", "0611111111", "Vertrouwelijke"):
+        assert secret not in page
+
+
+def test_take_from_the_intake_queue(client, inspector, supervisor) -> None:
+    case = intake(supervisor)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("case_take", args=[case.reference]), {"version": case.version}, follow=True
+    )
+    assert "U heeft melding" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).assignee == inspector
+    mine = client.get(reverse("my_cases")).content.decode()
+    assert case.reference in mine
+    queue = client.get(reverse("intake_queue")).content.decode()
+    assert f'data-reference="{case.reference}"' not in queue
+
+
+def test_take_with_a_stale_version_is_refused(client, inspector, other_inspector, supervisor):
+    case = intake(supervisor)
+    client.force_login(other_inspector)
+    client.post(reverse("case_take", args=[case.reference]), {"version": case.version})
+    client.force_login(inspector)
+    response = client.post(
+        reverse("case_take", args=[case.reference]), {"version": case.version}, follow=True
+    )
+    # Taken meanwhile: no longer in the inspector's scope, so not found.
+    assert response.status_code == 404
+    assert Case.objects.get(pk=case.pk).assignee == other_inspector
+
+
+def test_my_cases_filter_and_sort(client, inspector) -> None:
+    first = case_in_state(
+        State.UNDER_INVESTIGATION,
+        inspector=inspector,
+        employer=EmployerFactory(name="Aardappel B.V."),
+    )
+    second = case_in_state(
+        State.RECEIVED, inspector=inspector, employer=EmployerFactory(name="Zeeland B.V.")
+    )
+    closed = case_in_state(State.CLOSED, inspector=inspector)
+    client.force_login(inspector)
+    page = client.get(reverse("my_cases")).content.decode()
+    assert first.reference in page and second.reference in page
+    assert closed.reference not in page  # closed ones only through the state filter
+    page = client.get(reverse("my_cases"), {"state": "closed"}).content.decode()
+    assert closed.reference in page and first.reference not in page
+    ascending = client.get(reverse("my_cases"), {"sort": "employer"}).content.decode()
+    assert ascending.index("Aardappel") < ascending.index("Zeeland")
+    assert 'aria-sort="ascending"' in ascending
+    descending = client.get(reverse("my_cases"), {"sort": "-employer"}).content.decode()
+    assert descending.index("Zeeland") < descending.index("Aardappel")
+    assert 'aria-sort="descending"' in descending
+    searched = client.get(reverse("my_cases"), {"q": "Aardappel"}).content.decode()
+    assert first.reference in searched and second.reference not in searched
+
+
+def test_invalid_filter_shows_a_message(client, inspector) -> None:
+    case_in_state(State.RECEIVED, inspector=inspector)
+    client.force_login(inspector)
+    page = client.get(reverse("my_cases"), {"received_after": "2021-02-31"}).content.decode()
+    assert "filters zijn ongeldig" in page
+    assert "0 meldingen" in page
+
+
+def test_overdue_is_highlighted(client, inspector) -> None:
+    case_in_state(
+        State.RECEIVED, inspector=inspector, received_at=timezone.now() - dt.timedelta(days=30)
+    )
+    client.force_login(inspector)
+    page = client.get(reverse("my_cases")).content.decode()
+    assert 'class="is-overdue"' in page
+    assert "termijn verstreken" in page
+
+
+def test_all_cases_paginates(client, supervisor, inspector) -> None:
+    for _ in range(3):
+        case_in_state(State.RECEIVED, inspector=inspector)
+    client.force_login(supervisor)
+    import cases.views as views
+
+    original = views.PAGE_SIZE
+    views.PAGE_SIZE = 2
+    try:
+        first = client.get(reverse("all_cases")).content.decode()
+        second = client.get(reverse("all_cases"), {"page": 2}).content.decode()
+    finally:
+        views.PAGE_SIZE = original
+    assert "Pagina 1 van 2" in first and "Pagina 2 van 2" in second
+    assert first.count("data-reference=") == 2 and second.count("data-reference=") == 1
+
+
+@pytest.mark.parametrize("url_name", ["intake_queue", "my_cases", "all_cases"])
+def test_list_query_count_does_not_grow_with_rows(client, supervisor, inspector, url_name) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(supervisor if url_name == "all_cases" else inspector)
+    employer = EmployerFactory()
+    assignee = None if url_name == "intake_queue" else inspector
+    counts = []
+    for rows in (5, 50):
+        while Case.objects.count() < rows:
+            intake(supervisor, employer=employer, topics=("niet_mogen_thuiswerken", "overig"))
+        Case.objects.update(assignee=assignee)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse(url_name))
+        assert response.content.decode().count("data-reference=") == rows
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------------------
+# Security headers and CSP-clean templates
+
+
+def test_pages_send_a_strict_csp_and_security_headers(client, inspector) -> None:
+    client.force_login(inspector)
+    response = client.get(reverse("case_create"))
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+INLINE = [
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"<style", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),
+    re.compile(r"javascript:", re.I),
+]
+
+
+def test_templates_have_no_inline_scripts_styles_or_handlers() -> None:
+    offenders = []
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        if "letters" in path.parts:
+            continue  # PDF templates are rendered by WeasyPrint, never served to browsers
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{path.name}: {p.pattern}" for p in INLINE if p.search(text)]
+    assert not offenders
