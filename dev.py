@@ -71,7 +71,9 @@ def run() -> int:
 
 def test(extra: list[str]) -> int:
     setup()
-    return _run([str(PYTHON), "-m", "pytest", *extra])
+    # Both cores by default; a test file stays on one worker (module-scoped fixtures).
+    parallel = [] if any(a == "-n" or a.startswith("-n") for a in extra) else ["-n", "auto"]
+    return _run([str(PYTHON), "-m", "pytest", *parallel, "--dist", "loadfile", *extra])
 
 
 def main(argv: list[str]) -> int:
