@@ -103,7 +103,7 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
     list_display = ["username", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["is_active", "groups"]
 
-    @admin.display(description=_("rollen"))
+    @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
 

@@ -51,6 +51,7 @@ ALLOWED_DATA_KEYS = frozenset(
         "rows",
         "format",
         "ip",
+        "snapshot_id",
     }
 )
 

@@ -17,9 +17,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, Channel, Outcome, Sector, State, Topic
+from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
 
-YES_NO = (("yes", _("Ja")), ("no", _("Nee")))
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
 DATE = {"type": "date"}
 
 
@@ -55,6 +55,18 @@ def overdue_q(today: dt.date | None = None) -> Q:
     )
 
 
+def not_recognised_q() -> Q:
+    """Cases with at least one reached call in which the employer said it did not recognise
+    itself in the melding (employer_response "nee")."""
+    return Q(
+        Exists(
+            Call.objects.filter(
+                case_id=OuterRef("pk"), reached=True, employer_response=EmployerResponse.NEE
+            )
+        )
+    )
+
+
 def _case_workers() -> QuerySet[Any]:
     return (
         get_user_model()
@@ -67,7 +79,7 @@ def _case_workers() -> QuerySet[Any]:
     )
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(django_filters.fields.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.get_username()
 
@@ -80,12 +92,12 @@ class CaseFilter(django_filters.FilterSet):
     """No filter joins a multi-valued relation (topics use EXISTS), so none needs DISTINCT."""
 
     received_after = django_filters.DateFilter(
-        label=_("Ontvangen vanaf"),
+        label=_("Received from"),
         method="filter_received_after",
         widget=forms.DateInput(attrs=DATE),
     )
     received_before = django_filters.DateFilter(
-        label=_("Ontvangen tot en met"),
+        label=_("Received up to and including"),
         method="filter_received_before",
         widget=forms.DateInput(attrs=DATE),
     )
@@ -96,7 +108,7 @@ class CaseFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     topic = django_filters.ModelMultipleChoiceFilter(
-        label=_("Onderwerp"),
+        label=_("Topic"),
         queryset=Topic.objects.all(),
         to_field_name="code",
         method="filter_topic",
@@ -104,50 +116,62 @@ class CaseFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     only_topic = django_filters.ModelChoiceFilter(
-        label=_("Enkel onderwerp"),
+        label=_("Only topic"),
         queryset=Topic.objects.all(),
         to_field_name="code",
         method="filter_only_topic",
-        empty_label=_("Alle"),
+        empty_label=_("All"),
     )
     sector = django_filters.ModelMultipleChoiceFilter(
         label=_("Sector"),
         queryset=Sector.objects.all(),
         field_name="employer__sector",
         distinct=False,
+        # `sector=null`: employers without a known sector (e.g. not identified yet).
+        null_label=_("No sector known"),
     )
     channel = django_filters.MultipleChoiceFilter(
-        label=_("Kanaal"),
+        label=_("Channel"),
         choices=Channel.choices,
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
     inspector = PersonChoiceFilter(
-        label=_("Behandelaar"),
+        label=_("Assignee"),
         queryset=_case_workers(),
         field_name="assignee",
-        empty_label=_("Iedereen"),
+        empty_label=_("Everyone"),
+        # `inspector=null`: cases nobody has been assigned to (the intake queue).
+        null_label=_("Nobody"),
     )
     investigated = django_filters.ChoiceFilter(
-        label=_("In onderzoek genomen"),
+        label=_("Taken into investigation"),
         choices=YES_NO,
         method="filter_investigated",
-        empty_label=_("Maakt niet uit"),
+        empty_label=_("Either"),
     )
     outcome = django_filters.MultipleChoiceFilter(
-        label=_("Uitkomst"), choices=Outcome.choices, distinct=False
+        label=_("Outcome"), choices=Outcome.choices, distinct=False
     )
     overdue = django_filters.ChoiceFilter(
-        label=_("Termijn verstreken"),
+        label=_("Deadline passed"),
         choices=YES_NO,
         method="filter_overdue",
-        empty_label=_("Maakt niet uit"),
+        empty_label=_("Either"),
+    )
+    # yes: at least one reached call in which the employer did not recognise itself in the
+    # melding (employer_response "nee"); no: no such call. See not_recognised_q().
+    not_recognised = django_filters.ChoiceFilter(
+        label=_("Employer did not recognise itself"),
+        choices=YES_NO,
+        method="filter_not_recognised",
+        empty_label=_("Either"),
     )
     q = django_filters.CharFilter(
-        label=_("Zoeken"),
+        label=_("Search"),
         method="filter_q",
         max_length=100,
-        help_text=_("Kenmerk, naam werkgever of KvK-nummer"),
+        help_text=_("Reference, employer name or KvK number"),
     )
 
     class Meta:
@@ -185,6 +209,13 @@ class CaseFilter(django_filters.FilterSet):
             return qs.filter(overdue_q())
         if value == "no":
             return qs.exclude(overdue_q())
+        return qs
+
+    def filter_not_recognised(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+        if value == "yes":
+            return qs.filter(not_recognised_q())
+        if value == "no":
+            return qs.exclude(not_recognised_q())
         return qs
 
     def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> Any:

@@ -34,68 +34,72 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class IntakeForm(forms.Form):
     received_date = forms.DateField(
-        label=_("Datum van ontvangst"),
+        label=_("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     received_time = forms.TimeField(
-        label=_("Tijd van ontvangst"),
+        label=_("Time received"),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     channel = forms.ChoiceField(
-        label=_("Kanaal"), choices=Channel.choices, widget=forms.RadioSelect
+        label=_("Channel"), choices=Channel.choices, widget=forms.RadioSelect
     )
     topics = forms.ModelMultipleChoiceField(
-        label=_("Onderwerpen"),
+        label=_("Topics"),
         queryset=Topic.objects.filter(active=True),
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Onbekend onderwerp: %(value)s.")},
+        error_messages={"invalid_choice": _("Unknown topic: %(value)s.")},
     )
     description = forms.CharField(
-        label=_("Omschrijving van de melding"),
+        label=_("Description of the case"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=TEXT_MAX,
     )
     kvk_number = forms.CharField(
-        label=_("KvK-nummer"),
+        label=_("KvK number"),
         required=False,
         max_length=20,
-        help_text=_("8 cijfers. Leeg laten als de melder het niet weet."),
+        help_text=_("8 digits. Leave empty if the complainant does not know it."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     establishment_number = forms.CharField(
-        label=_("Vestigingsnummer"),
+        label=_("Establishment number"),
         required=False,
         max_length=20,
-        help_text=_("12 cijfers, optioneel."),
+        help_text=_("12 digits, optional."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     employer_name = forms.CharField(
-        label=_("Naam werkgever"),
+        label=_("Employer name"),
         required=False,
         max_length=200,
-        help_text=_("Zoals de melder de werkgever noemt. Niet nodig als het KvK-nummer bekend is."),
+        help_text=_(
+            "As the complainant names the employer. Not needed if the KvK number is known."
+        ),
     )
-    employer_city = forms.CharField(label=_("Plaats werkgever"), required=False, max_length=100)
-    anonymous = forms.BooleanField(label=_("De melder wil anoniem blijven"), required=False)
-    melder_name = forms.CharField(label=_("Naam melder"), required=False, max_length=200)
+    employer_city = forms.CharField(label=_("Employer city"), required=False, max_length=100)
+    anonymous = forms.BooleanField(
+        label=_("The complainant wants to remain anonymous"), required=False
+    )
+    melder_name = forms.CharField(label=_("Complainant name"), required=False, max_length=200)
     melder_email = forms.CharField(
-        label=_("E-mailadres melder"),
+        label=_("Complainant email address"),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     melder_phone = forms.CharField(
-        label=_("Telefoonnummer melder"),
+        label=_("Complainant phone number"),
         required=False,
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     melder_relation = forms.CharField(
-        label=_("Relatie tot de werkgever"),
+        label=_("Relationship to the employer"),
         required=False,
         max_length=200,
-        help_text=_("Bijvoorbeeld werknemer, uitzendkracht of lid ondernemingsraad."),
+        help_text=_("For example employee, temporary worker or works council member."),
     )
 
     @classmethod
@@ -150,8 +154,8 @@ class IntakeForm(forms.Form):
         ):
             raise ValidationError(
                 _(
-                    "U heeft ‘anoniem’ gekozen én gegevens van de melder ingevuld. "
-                    "Kies één van beide."
+                    "You chose ‘anonymous’ and also entered the complainant’s details. Choose "
+                    "one or the other."
                 )
             )
         return data

@@ -37,12 +37,12 @@ class VersionForm(forms.Form):
 
 class MarkSentForm(VersionForm):
     # Not required here: the service says in Dutch what is missing.
-    sent_at = forms.DateField(required=False, label=gettext_lazy("Verzonden op"))
-    sent_via = forms.CharField(required=False, label=gettext_lazy("Verzonden via"))
+    sent_at = forms.DateField(required=False, label=gettext_lazy("Sent on"))
+    sent_via = forms.CharField(required=False, label=gettext_lazy("Sent via"))
 
 
 class RegenerateForm(VersionForm):
-    reason = forms.CharField(required=False, label=gettext_lazy("Reden"))
+    reason = forms.CharField(required=False, label=gettext_lazy("Reason"))
 
 
 def _visible_case(request: HttpRequest, reference: str) -> Case:
@@ -107,7 +107,10 @@ def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
     if case.state not in PREVIEW_STATES:
         messages.error(
             request,
-            _("Een conceptbrief kan pas als de werkgever is gebeld (status ‘Werkgever gebeld’)."),
+            _(
+                "A draft letter is only available once the employer has been called (status "
+                "‘Employer called’)."
+            ),
         )
         return _back(request)
     try:
@@ -135,8 +138,8 @@ def letter_confirm(request: HttpRequest, reference: str) -> HttpResponse:
         messages.success(
             request,
             _(
-                "De afspraken zijn bevestigd en brief {number} is gemaakt. Download de brief, "
-                "verstuur hem en registreer daarna de verzending."
+                "The agreements are confirmed and letter {number} has been generated. Download "
+                "the letter, send it and then record that it was sent."
             ).format(number=letter.number),
         )
     return _back(request)
@@ -182,7 +185,7 @@ def letter_mark_sent(request: HttpRequest, reference: str, number: int) -> HttpR
     else:
         messages.success(
             request,
-            _("Brief {number} is geregistreerd als verzonden ({via}).").format(
+            _("Letter {number} has been recorded as sent ({via}).").format(
                 number=letter.number, via=SentVia(sent_via).label.lower()
             ),
         )
@@ -211,7 +214,7 @@ def letter_regenerate(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Brief {number} is gemaakt; de eerdere versies blijven bewaard.").format(
+            _("Letter {number} has been generated; the earlier versions are kept.").format(
                 number=letter.number
             ),
         )

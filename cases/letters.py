@@ -218,11 +218,11 @@ def build_confirmation_letter(
     )
     if not draft and call is None:
         raise services.ServiceError(
-            _("De brief kan pas worden gemaakt als een gesprek met de werkgever is vastgelegd.")
+            _("The letter can only be generated once a call with the employer has been recorded.")
         )
     if not draft and not agreements:
         raise services.ServiceError(
-            _("Leg ten minste één afspraak met een uiterste datum vast voordat u bevestigt.")
+            _("Record at least one agreement with a due date before you confirm.")
         )
     title = _("Bevestiging afspraken thuiswerken – {reference}").format(reference=case.reference)
     if draft:
@@ -278,8 +278,8 @@ def _render_checked(case: Case, *, draft: bool) -> bytes:
         logger.exception("Rendering the letter for case %s failed", case.pk)
         raise services.ServiceError(
             _(
-                "De brief kon niet worden gemaakt. De melding is niet gewijzigd; "
-                "probeer het later opnieuw of neem contact op met de functioneel beheerder."
+                "The letter could not be generated. The case has not been changed; try again "
+                "later or contact the functional administrator."
             ),
             code="render_failed",
         ) from exc
@@ -296,7 +296,7 @@ def _load(case: Case | int) -> Case:
         # Only what issuing needs: the melding's description is not even loaded.
         return Case.objects.only(*CASE_FIELDS).get(pk=pk)
     except Case.DoesNotExist as exc:
-        raise services.ServiceError(_("Deze melding bestaat niet."), code="not_found") from exc
+        raise services.ServiceError(_("This case does not exist."), code="not_found") from exc
 
 
 def issue_confirmation_letter(*, case: Case | int, actor: Any, version: int | None) -> Letter:

@@ -24,29 +24,29 @@ TEXT_MAX = 10_000  # free text fields (description, notes); 100 kB input is refu
 
 
 class State(models.TextChoices):
-    RECEIVED = "received", _("Ontvangen")
-    UNDER_INVESTIGATION = "under_investigation", _("In onderzoek")
-    EMPLOYER_CALLED = "employer_called", _("Werkgever gebeld")
-    AGREEMENTS_CONFIRMED = "agreements_confirmed", _("Afspraken per brief bevestigd")
-    CLOSED = "closed", _("Afgesloten")
+    RECEIVED = "received", _("Received")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    EMPLOYER_CALLED = "employer_called", _("Employer called")
+    AGREEMENTS_CONFIRMED = "agreements_confirmed", _("Agreements confirmed by letter")
+    CLOSED = "closed", _("Closed")
 
 
 class Outcome(models.TextChoices):
-    ONVOLDOENDE_INFORMATIE = "onvoldoende_informatie", _("Onvoldoende informatie")
-    INGETROKKEN = "ingetrokken", _("Ingetrokken")
+    ONVOLDOENDE_INFORMATIE = "onvoldoende_informatie", _("Insufficient information")
+    INGETROKKEN = "ingetrokken", _("Withdrawn")
     GEEN_OVERTREDING_AANNEMELIJK = (
         "geen_overtreding_aannemelijk",
-        _("Geen overtreding aannemelijk"),
+        _("No violation likely"),
     )
-    BUITEN_BEVOEGDHEID = "buiten_bevoegdheid", _("Buiten bevoegdheid")
-    DUBBELE_MELDING = "dubbele_melding", _("Dubbele melding")
-    WERKGEVER_ONBEREIKBAAR = "werkgever_onbereikbaar", _("Werkgever onbereikbaar")
+    BUITEN_BEVOEGDHEID = "buiten_bevoegdheid", _("Outside the Inspectorate's remit")
+    DUBBELE_MELDING = "dubbele_melding", _("Duplicate case")
+    WERKGEVER_ONBEREIKBAAR = "werkgever_onbereikbaar", _("Employer unreachable")
     DOORVERWEZEN_INSPECTIE_OP_LOCATIE = (
         "doorverwezen_inspectie_op_locatie",
-        _("Doorverwezen naar inspectie op locatie"),
+        _("Referred for an on-site inspection"),
     )
-    WERKGEVER_VOLDOET_AL = "werkgever_voldoet_al", _("Werkgever voldoet al")
-    AFSPRAKEN_NAGEKOMEN = "afspraken_nagekomen", _("Afspraken nagekomen")
+    WERKGEVER_VOLDOET_AL = "werkgever_voldoet_al", _("Employer already complies")
+    AFSPRAKEN_NAGEKOMEN = "afspraken_nagekomen", _("Agreements fulfilled")
 
 
 # Which outcomes may close a case, per source state (PRODUCT.md, "Outcomes").
@@ -81,10 +81,10 @@ INVESTIGATED_STATES = (
 
 
 class Channel(models.TextChoices):
-    WEBFORMULIER = "webformulier", _("Webformulier")
-    TELEFOON = "telefoon", _("Telefoon")
+    WEBFORMULIER = "webformulier", _("Web form")
+    TELEFOON = "telefoon", _("Telephone")
     EMAIL = "email", _("E-mail")
-    BRIEF = "brief", _("Brief")
+    BRIEF = "brief", _("Letter")
 
 
 class Criterion(models.TextChoices):
@@ -92,44 +92,44 @@ class Criterion(models.TextChoices):
 
     ESSENTIAL_PRESENCE = (
         "fysieke_aanwezigheid",
-        _("Fysieke aanwezigheid strikt noodzakelijk voor een essentieel bedrijfsproces"),
+        _("Physical presence strictly necessary for an essential business process"),
     )
     LOCATION_BOUND_SYSTEMS = (
         "locatiegebonden_systemen",
-        _("Werk vereist locatiegebonden software of hardware"),
+        _("Work requires location-bound software or hardware"),
     )
     CONFIDENTIAL_INFORMATION = (
         "vertrouwelijke_informatie",
-        _("Werk vereist vertrouwelijke informatie die alleen op locatie in te zien is"),
+        _("Work requires confidential information that can only be viewed on location"),
     )
     MENTAL_HEALTH = (
         "mentale_gezondheid",
-        _("Werken op locatie nodig voor de mentale gezondheid (met de bedrijfsarts)"),
+        _("Working on location needed for mental health (with the company doctor)"),
     )
     INADEQUATE_HOME_WORKPLACE = (
         "thuiswerkplek_ongeschikt",
-        _("Thuiswerkplek ongeschikt en niet geschikt te maken met hulpmiddelen"),
+        _("Home workplace inadequate and cannot be made adequate with equipment"),
     )
 
 
 class EmployerResponse(models.TextChoices):
-    JA = "ja", _("Herkent zich in de melding")
-    NEE = "nee", _("Herkent zich niet in de melding")
-    GEDEELTELIJK = "gedeeltelijk", _("Herkent zich gedeeltelijk in de melding")
+    JA = "ja", _("Recognises itself in the case")
+    NEE = "nee", _("Does not recognise itself in the case")
+    GEDEELTELIJK = "gedeeltelijk", _("Partly recognises itself in the case")
 
 
 class AgreementStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    NAGEKOMEN = "nagekomen", _("Nagekomen")
-    NIET_NAGEKOMEN = "niet_nagekomen", _("Niet nagekomen")
+    NAGEKOMEN = "nagekomen", _("Fulfilled")
+    NIET_NAGEKOMEN = "niet_nagekomen", _("Not fulfilled")
 
 
 class Role(models.TextChoices):
     """Group names; the UI shows them as they are."""
 
-    INSPECTEUR = "Inspecteur", _("Inspecteur")
-    TEAMLEIDER = "Teamleider", _("Teamleider")
-    FUNCTIONEEL_BEHEERDER = "Functioneel beheerder", _("Functioneel beheerder")
+    INSPECTEUR = "Inspecteur", _("Inspector")
+    TEAMLEIDER = "Teamleider", _("Team leader")
+    FUNCTIONEEL_BEHEERDER = "Functioneel beheerder", _("Functional administrator")
 
 
 # ---------------------------------------------------------------------------
@@ -140,12 +140,12 @@ class Sector(models.Model):
     """SBI 2008 section (A-U)."""
 
     code = models.CharField(_("code"), max_length=1, primary_key=True)
-    name = models.CharField(_("naam"), max_length=200)
+    name = models.CharField(_("name"), max_length=200)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("sector")
-        verbose_name_plural = _("sectoren")
+        verbose_name_plural = _("sectors")
         constraints = [
             models.CheckConstraint(condition=Q(code__regex=r"^[A-U]$"), name="sector_code_a_u"),
         ]
@@ -161,16 +161,16 @@ class TopicManager(models.Manager["Topic"]):
 
 class Topic(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
-    label = models.CharField(_("omschrijving"), max_length=200)
-    ordering = models.PositiveSmallIntegerField(_("volgorde"), default=100)
-    active = models.BooleanField(_("actief"), default=True)
+    label = models.CharField(_("description"), max_length=200)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
 
     objects = TopicManager()
 
     class Meta:
         ordering = ["ordering", "code"]
-        verbose_name = _("onderwerp")
-        verbose_name_plural = _("onderwerpen")
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
     def __str__(self) -> str:
         return str(self.label)
@@ -193,17 +193,17 @@ class Employer(models.Model):
     identifies the employer during triage, before it is phoned.
     """
 
-    name = models.CharField(_("naam"), max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     # NULL (not "") for as-reported employers, so the unique constraint ignores them.
     kvk_number = models.CharField(  # noqa: DJ001
-        _("KvK-nummer"),
+        _("KvK number"),
         max_length=8,
         null=True,
         blank=True,
         validators=[v.validate_kvk_number],
     )
     establishment_number = models.CharField(
-        _("vestigingsnummer"),
+        _("establishment number"),
         max_length=12,
         blank=True,
         default="",
@@ -217,37 +217,39 @@ class Employer(models.Model):
         blank=True,
         related_name="employers",
     )
-    visit_street = models.CharField(_("straat"), max_length=200, blank=True)
-    visit_number = models.CharField(_("huisnummer"), max_length=20, blank=True)
+    visit_street = models.CharField(_("street"), max_length=200, blank=True)
+    visit_number = models.CharField(_("house number"), max_length=20, blank=True)
     visit_postcode = models.CharField(
         _("postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
     )
-    visit_city = models.CharField(_("plaats"), max_length=100, blank=True)
-    postal_street = models.CharField(_("postadres: straat of postbus"), max_length=200, blank=True)
-    postal_number = models.CharField(_("postadres: nummer"), max_length=20, blank=True)
+    visit_city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_street = models.CharField(
+        _("postal address: street or PO box"), max_length=200, blank=True
+    )
+    postal_number = models.CharField(_("postal address: number"), max_length=20, blank=True)
     postal_postcode = models.CharField(
-        _("postadres: postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
+        _("postal address: postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
     )
-    postal_city = models.CharField(_("postadres: plaats"), max_length=100, blank=True)
-    contact_name = models.CharField(_("contactpersoon"), max_length=200, blank=True)
+    postal_city = models.CharField(_("postal address: city"), max_length=100, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_phone = models.CharField(
-        _("telefoon contactpersoon"), max_length=20, blank=True, validators=[v.validate_phone]
+        _("contact person's phone"), max_length=20, blank=True, validators=[v.validate_phone]
     )
-    contact_email = models.EmailField(_("e-mail contactpersoon"), blank=True)
-    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    contact_email = models.EmailField(_("contact person's email"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("werkgever")
-        verbose_name_plural = _("werkgevers")
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
         constraints = [
             models.UniqueConstraint(
                 fields=["kvk_number", "establishment_number"],
                 condition=Q(kvk_number__isnull=False),
                 name="employer_unique_kvk_establishment",
                 violation_error_message=_(
-                    "Er bestaat al een werkgever met dit KvK-nummer en vestigingsnummer."
+                    "An employer with this KvK number and establishment number already exists."
                 ),
             ),
             models.CheckConstraint(
@@ -302,7 +304,7 @@ class Employer(models.Model):
             from django.core.exceptions import ValidationError
 
             raise ValidationError(
-                {"establishment_number": _("Een vestigingsnummer hoort bij een KvK-nummer.")}
+                {"establishment_number": _("An establishment number needs a KvK number.")}
             )
 
 
@@ -317,17 +319,15 @@ class InspectorProfile(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="inspector_profile",
-        verbose_name=_("gebruiker"),
+        verbose_name=_("user"),
     )
-    function_title = models.CharField(_("functie"), max_length=100, default="Inspecteur")
-    phone = models.CharField(
-        _("telefoon"), max_length=20, blank=True, validators=[v.validate_phone]
-    )
+    function_title = models.CharField(_("job title"), max_length=100, default="Inspecteur")
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[v.validate_phone])
     team = models.CharField(_("team"), max_length=100, blank=True)
 
     class Meta:
-        verbose_name = _("inspecteursprofiel")
-        verbose_name_plural = _("inspecteursprofielen")
+        verbose_name = _("inspector profile")
+        verbose_name_plural = _("inspector profiles")
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
@@ -344,8 +344,8 @@ class ReferenceCounter(models.Model):
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("kenmerkteller")
-        verbose_name_plural = _("kenmerktellers")
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
@@ -370,20 +370,20 @@ def _employer_identified(instance: Case) -> bool:
 class Case(FSMModelMixin, models.Model):
     """A melding (complaint) and its handling."""
 
-    reference = models.CharField(_("kenmerk"), max_length=13, unique=True, editable=False)
-    received_at = models.DateTimeField(_("ontvangen op"), db_index=True)
-    channel = models.CharField(_("kanaal"), max_length=20, choices=Channel.choices)
-    topics = models.ManyToManyField(Topic, verbose_name=_("onderwerpen"), related_name="cases")
+    reference = models.CharField(_("reference"), max_length=13, unique=True, editable=False)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="cases")
     description = models.TextField(
-        _("omschrijving van de melding"),
+        _("description of the case"),
         validators=[MinLengthValidator(1), MaxLengthValidator(TEXT_MAX)],
     )
     employer = models.ForeignKey(
-        Employer, verbose_name=_("werkgever"), on_delete=models.PROTECT, related_name="cases"
+        Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="cases"
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("behandelaar"),
+        verbose_name=_("assignee"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -398,37 +398,37 @@ class Case(FSMModelMixin, models.Model):
         db_index=True,
     )
     outcome = models.CharField(
-        _("uitkomst"), max_length=40, choices=Outcome.choices, blank=True, default=""
+        _("outcome"), max_length=40, choices=Outcome.choices, blank=True, default=""
     )
     main_case = models.ForeignKey(
         "self",
-        verbose_name=_("hoofdmelding"),
+        verbose_name=_("main case"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="duplicates",
     )
-    triage_due = models.DateField(_("uiterste triagedatum"))
-    call_due = models.DateField(_("uiterlijk werkgever bellen"), null=True, blank=True)
-    investigated_at = models.DateTimeField(_("in onderzoek genomen op"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
-    version = models.PositiveIntegerField(_("versie"), default=1)
-    created_at = models.DateTimeField(_("geregistreerd op"), auto_now_add=True)
+    triage_due = models.DateField(_("triage due date"))
+    call_due = models.DateField(_("call employer by"), null=True, blank=True)
+    investigated_at = models.DateTimeField(_("taken into investigation at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("geregistreerd door"),
+        verbose_name=_("registered by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    anonymised_at = models.DateTimeField(_("geanonimiseerd op"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
-        verbose_name = _("melding")
-        verbose_name_plural = _("meldingen")
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         permissions = [
-            ("act_on_case", _("Kan meldingen behandelen")),
-            ("supervise_cases", _("Kan alle meldingen zien, toewijzen en heropenen")),
+            ("act_on_case", _("Can handle cases")),
+            ("supervise_cases", _("Can see, assign and reopen all cases")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -553,50 +553,48 @@ class Melder(models.Model):
     case = models.OneToOneField(
         Case, on_delete=models.CASCADE, related_name="melder", primary_key=True
     )
-    name = models.CharField(_("naam"), max_length=200, blank=True)
-    email = models.EmailField(_("e-mailadres"), blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
     phone = models.CharField(
-        _("telefoonnummer"), max_length=20, blank=True, validators=[v.validate_phone]
+        _("phone number"), max_length=20, blank=True, validators=[v.validate_phone]
     )
-    relation = models.CharField(_("relatie tot de werkgever"), max_length=200, blank=True)
+    relation = models.CharField(_("relationship to the employer"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("melder")
-        verbose_name_plural = _("melders")
+        verbose_name = _("complainant")
+        verbose_name_plural = _("complainants")
 
     def __str__(self) -> str:
-        return str(_("Melder bij {reference}")).format(reference=self.case.reference)
+        return str(_("Complainant of {reference}")).format(reference=self.case.reference)
 
 
 class Call(models.Model):
     """A call attempt (not reached) or a call with the employer (reached)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="calls")
-    called_at = models.DateTimeField(_("gebeld op"))
+    called_at = models.DateTimeField(_("called at"))
     caller = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("gebeld door"),
+        verbose_name=_("called by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    reached = models.BooleanField(_("bereikt"))
-    contact_name = models.CharField(_("gesproken met"), max_length=200, blank=True)
-    criteria = models.JSONField(_("besproken criteria"), default=list, blank=True)
+    reached = models.BooleanField(_("reached"))
+    contact_name = models.CharField(_("spoke with"), max_length=200, blank=True)
+    criteria = models.JSONField(_("criteria discussed"), default=list, blank=True)
     employer_response = models.CharField(
-        _("reactie werkgever"), max_length=20, choices=EmployerResponse.choices, blank=True
+        _("employer's response"), max_length=20, choices=EmployerResponse.choices, blank=True
     )
     measures = models.TextField(
-        _("getoonde maatregelen"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
+        _("measures shown"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
     )
-    notes = models.TextField(
-        _("aantekeningen"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
+    notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["called_at", "pk"]
-        verbose_name = _("gesprek")
-        verbose_name_plural = _("gesprekken")
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(reached=True) & ~Q(employer_response="") & ~Q(contact_name=""))
@@ -617,13 +615,13 @@ class Call(models.Model):
 class Agreement(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="agreements")
     description = models.TextField(
-        _("afspraak"), validators=[MinLengthValidator(1), MaxLengthValidator(2000)]
+        _("agreement"), validators=[MinLengthValidator(1), MaxLengthValidator(2000)]
     )
-    due_date = models.DateField(_("uiterlijk"))
+    due_date = models.DateField(_("due date"))
     status = models.CharField(
         _("status"), max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.OPEN
     )
-    status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -631,8 +629,8 @@ class Agreement(models.Model):
 
     class Meta:
         ordering = ["due_date", "pk"]
-        verbose_name = _("afspraak")
-        verbose_name_plural = _("afspraken")
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=AgreementStatus.values), name="agreement_status_known"
@@ -647,35 +645,33 @@ class Agreement(models.Model):
 
 
 class SentVia(models.TextChoices):
-    POST = "post", _("Per post")
-    EMAIL = "email", _("Per e-mail")
+    POST = "post", _("By post")
+    EMAIL = "email", _("By email")
 
 
 class Letter(models.Model):
     """An immutable generated confirmation letter; each regeneration is a new version."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
-    number = models.PositiveIntegerField(_("versie"))
+    number = models.PositiveIntegerField(_("version"))
     sha256 = models.CharField(_("sha256"), max_length=64)
-    size = models.PositiveIntegerField(_("grootte in bytes"))
-    template_version = models.CharField(_("sjabloonversie"), max_length=40)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    template_version = models.CharField(_("template version"), max_length=40)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("gemaakt door"),
+        verbose_name=_("generated by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    generated_at = models.DateTimeField(_("gemaakt op"))
-    reason = models.CharField(_("reden"), max_length=500, blank=True)
-    sent_at = models.DateField(_("verzonden op"), null=True, blank=True)
-    sent_via = models.CharField(
-        _("verzonden via"), max_length=10, choices=SentVia.choices, blank=True
-    )
+    generated_at = models.DateTimeField(_("generated at"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    sent_at = models.DateField(_("sent on"), null=True, blank=True)
+    sent_via = models.CharField(_("sent via"), max_length=10, choices=SentVia.choices, blank=True)
 
     class Meta:
         ordering = ["case", "number"]
-        verbose_name = _("brief")
-        verbose_name_plural = _("brieven")
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="letter_unique_version"),
             models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="letter_sha"),
@@ -695,33 +691,34 @@ class Letter(models.Model):
 
 
 class EventKind(models.TextChoices):
-    INTAKE = "intake", _("Melding geregistreerd")
-    ASSIGNED = "assigned", _("Toegewezen")
-    TAKE_INTO_INVESTIGATION = "take_into_investigation", _("In onderzoek genomen")
-    DECLINE = "decline", _("Niet in onderzoek genomen")
-    CALL_ATTEMPT = "call_attempt", _("Belpoging zonder gehoor")
-    CALL = "call", _("Werkgever gesproken")
-    RECORD_CALL = "record_call", _("Werkgever gebeld")
-    EMPLOYER_IDENTIFIED = "employer_identified", _("Werkgever geïdentificeerd")
-    AGREEMENT_ADDED = "agreement_added", _("Afspraak toegevoegd")
-    AGREEMENT_CHANGED = "agreement_changed", _("Afspraak gewijzigd")
-    AGREEMENT_STATUS = "agreement_status", _("Status afspraak gewijzigd")
-    CONFIRM_AGREEMENTS = "confirm_agreements", _("Afspraken per brief bevestigd")
-    LETTER_GENERATED = "letter_generated", _("Brief gemaakt")
-    LETTER_DOWNLOADED = "letter_downloaded", _("Brief gedownload")
-    LETTER_SENT = "letter_sent", _("Brief verzonden")
-    CLOSE = "close", _("Afgesloten")
-    REOPEN = "reopen", _("Heropend")
-    MELDER_VIEWED = "melder_viewed", _("Melder- of meldingsgegevens bekeken")
-    CASE_EDITED = "case_edited", _("Melding gewijzigd")
-    EMPLOYER_EDITED = "employer_edited", _("Werkgever gewijzigd")
-    EXPORT = "export", _("Export gemaakt")
-    ROLE_CHANGED = "role_changed", _("Rol gewijzigd")
-    USER_CHANGED = "user_changed", _("Gebruiker gewijzigd")
-    LOGIN = "login", _("Ingelogd")
-    LOGIN_FAILED = "login_failed", _("Mislukte inlogpoging")
-    LOGOUT = "logout", _("Uitgelogd")
-    ANONYMISED = "anonymised", _("Persoonsgegevens geanonimiseerd")
+    INTAKE = "intake", _("Case registered")
+    ASSIGNED = "assigned", _("Assigned")
+    TAKE_INTO_INVESTIGATION = "take_into_investigation", _("Taken into investigation")
+    DECLINE = "decline", _("Not taken into investigation")
+    CALL_ATTEMPT = "call_attempt", _("Call attempt without answer")
+    CALL = "call", _("Spoke with employer")
+    RECORD_CALL = "record_call", _("Employer called")
+    EMPLOYER_IDENTIFIED = "employer_identified", _("Employer identified")
+    AGREEMENT_ADDED = "agreement_added", _("Agreement added")
+    AGREEMENT_CHANGED = "agreement_changed", _("Agreement changed")
+    AGREEMENT_STATUS = "agreement_status", _("Agreement status changed")
+    CONFIRM_AGREEMENTS = "confirm_agreements", _("Agreements confirmed by letter")
+    LETTER_GENERATED = "letter_generated", _("Letter generated")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
+    LETTER_SENT = "letter_sent", _("Letter sent")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+    MELDER_VIEWED = "melder_viewed", _("Complainant or case details viewed")
+    CASE_EDITED = "case_edited", _("Case changed")
+    EMPLOYER_EDITED = "employer_edited", _("Employer changed")
+    EXPORT = "export", _("Export created")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    USER_CHANGED = "user_changed", _("User changed")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Failed sign-in attempt")
+    LOGOUT = "logout", _("Signed out")
+    ANONYMISED = "anonymised", _("Personal data anonymised")
+    FIGURES_FROZEN = "figures_frozen", _("Figures recorded")
 
 
 class AppendOnlyError(Exception):
@@ -746,34 +743,34 @@ class Event(models.Model):
     """Append-only history and audit trail. Never holds melder data or melding text;
     `cases.events.record_event` enforces that."""
 
-    created_at = models.DateTimeField(_("tijdstip"), db_index=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("door"),
+        verbose_name=_("by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
     )
-    kind = models.CharField(_("soort"), max_length=40, choices=EventKind.choices)
+    kind = models.CharField(_("kind"), max_length=40, choices=EventKind.choices)
     case = models.ForeignKey(
         Case,
-        verbose_name=_("melding"),
+        verbose_name=_("case"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="events",
     )
-    from_state = models.CharField(_("van status"), max_length=30, blank=True)
-    to_state = models.CharField(_("naar status"), max_length=30, blank=True)
-    data = models.JSONField(_("gegevens"), default=dict, blank=True)
+    from_state = models.CharField(_("from status"), max_length=30, blank=True)
+    to_state = models.CharField(_("to status"), max_length=30, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = _("gebeurtenis")
-        verbose_name_plural = _("gebeurtenissen")
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         indexes = [models.Index(fields=["case", "created_at"], name="event_case_time_idx")]
 
     def __str__(self) -> str:
@@ -787,3 +784,71 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Events cannot be deleted.")
+
+
+# ---------------------------------------------------------------------------
+# Figures for the ministry
+
+
+class FrozenQuerySet(models.QuerySet["FigureSnapshot"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Recorded figures cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Recorded figures cannot be deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AppendOnlyError("Recorded figures cannot be changed.")
+
+
+class FigureSnapshot(models.Model):
+    """Dashboard figures as they were reported (e.g. to the ministry), frozen with their
+    filter and the generated paragraph. Written once by `cases.services.snapshot_create`;
+    never changed, so they stay what was reported however the cases move on."""
+
+    created_at = models.DateTimeField(_("recorded at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    label = models.CharField(_("description"), max_length=200, blank=True)
+    # The shared filter parameters, canonical (see cases.dashboard.canonical_params).
+    filter_query = models.CharField(_("filter"), max_length=4000, blank=True)
+    # The filter as it read on the page: [[label, value], ...].
+    filter_description = models.JSONField(_("filter description"), default=list, blank=True)
+    period_start = models.DateField(_("received from"), null=True, blank=True)
+    period_end = models.DateField(_("received up to and including"), null=True, blank=True)
+    received = models.PositiveIntegerField(_("received"))
+    investigated = models.PositiveIntegerField(_("taken into investigation"))
+    only_not_allowed = models.PositiveIntegerField(_("only not allowed to work from home"))
+    paragraph = models.TextField(_("paragraph"))
+    # Every dashboard figure, breakdowns included (cases.dashboard.Figures.to_json).
+    figures = models.JSONField(_("figures"))
+
+    objects = FrozenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("recorded figures")
+        verbose_name_plural = _("recorded figures")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(investigated__lte=models.F("received"))
+                & Q(only_not_allowed__lte=models.F("received")),
+                name="figuresnapshot_parts_within_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Recorded figures cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Recorded figures cannot be deleted.")

@@ -105,3 +105,49 @@ def can_regenerate_letter(user: Any, case: Case) -> bool:
 
 def can_view_dashboard(user: Any) -> bool:
     return is_supervisor(user)
+
+
+def case_actions(user: Any, case: Case) -> frozenset[str]:
+    """What `user` may do on `case` now: permission and state together.
+
+    The case page shows exactly these buttons; the services check the same rules again
+    under the row lock. Reads the case's agreements and letters (prefetch them).
+    """
+    actions: set[str] = set()
+    if not can_view_case(user, case):
+        return frozenset()
+    if can_take(user, case):
+        actions.add("take")
+    if can_assign(user) and case.state != State.CLOSED:
+        actions.add("assign")
+    if can_reopen(user, case) and case.state == State.CLOSED:
+        actions.add("reopen")
+    if not can_act_on_case(user, case) or case.assignee_id is None:
+        return frozenset(actions)
+    state = case.state
+    identified = case.employer.is_identified
+    agreements = list(case.agreements.all())
+    letters = list(case.letters.all())
+    if state == State.RECEIVED:
+        actions |= {"take_into_investigation", "decline"}
+    if state in (State.RECEIVED, State.UNDER_INVESTIGATION) and not identified:
+        actions.add("identify_employer")
+    if state in (State.UNDER_INVESTIGATION, State.EMPLOYER_CALLED) and identified:
+        actions |= {"call_attempt", "call"}
+    if state in (State.UNDER_INVESTIGATION, State.EMPLOYER_CALLED, State.AGREEMENTS_CONFIRMED):
+        actions.add("close")
+    if state == State.EMPLOYER_CALLED:
+        actions |= {"agreement_add", "letter_preview"}
+        if agreements:
+            actions |= {"agreement_edit", "letter_confirm"}
+    if state == State.AGREEMENTS_CONFIRMED:
+        actions.add("letter_preview")
+        if agreements:
+            actions.add("agreement_status")
+    if letters:
+        actions.add("letter_download")
+        if any(letter.sent_at is None for letter in letters):
+            actions.add("letter_mark_sent")
+        if can_regenerate_letter(user, case) and state == State.AGREEMENTS_CONFIRMED:
+            actions.add("letter_regenerate")
+    return frozenset(actions)

@@ -119,12 +119,12 @@ def _lock(case: Case | int, version: int | None) -> Case:
         # of=("self",): lock the case row only, not the employer shared with other cases.
         locked = Case.objects.select_for_update(of=("self",)).select_related("employer").get(pk=pk)
     except Case.DoesNotExist as exc:
-        raise ServiceError(_("Deze melding bestaat niet."), code="not_found") from exc
+        raise ServiceError(_("This case does not exist."), code="not_found") from exc
     if version is None or int(version) != locked.version:
         raise StaleVersionError(
             _(
-                "Melding {reference} is intussen gewijzigd door iemand anders. "
-                "Bekijk de actuele gegevens en probeer het opnieuw."
+                "Case {reference} has been changed by someone else in the meantime. Look at the "
+                "current details and try again."
             ).format(reference=locked.reference)
         )
     return locked
@@ -140,11 +140,11 @@ def _require(
 def _require_actor_may_act(case: Case, actor: Any) -> None:
     if case.assignee_id is None:
         raise InvalidStateError(
-            _("Deze melding is nog niet toegewezen. Pak de melding eerst op of wijs haar toe.")
+            _("This case has not been assigned yet. Take the case or assign it first.")
         )
     _require(
         permissions.can_act_on_case(actor, case),
-        _("U mag deze melding niet behandelen. Alleen de behandelaar of een teamleider mag dat."),
+        _("You may not handle this case. Only the assignee or a team leader may do that."),
     )
 
 
@@ -152,7 +152,7 @@ def _require_state(case: Case, allowed: Iterable[str], action: str) -> None:
     allowed = tuple(allowed)
     if case.state not in allowed:
         raise InvalidStateError(
-            _("{action} kan niet bij een melding met status ‘{state}’.").format(
+            _("{action} is not possible for a case with status ‘{state}’.").format(
                 action=action, state=_state_label(case.state)
             )
         )
@@ -168,18 +168,18 @@ def _run_transition(case: Case, actor: Any, name: str, action: str, **kwargs: An
     method = getattr(case, name)
     if not can_proceed(method, check_conditions=False):
         raise InvalidStateError(
-            _("{action} kan niet bij een melding met status ‘{state}’.").format(
+            _("{action} is not possible for a case with status ‘{state}’.").format(
                 action=action, state=_state_label(case.state)
             )
         )
     transition = method._django_fsm.get_transition(case.state)
     _require(
         transition.has_perm(case, actor),
-        _("U mag deze actie niet uitvoeren op deze melding."),
+        _("You may not perform this action on this case."),
     )
     if not can_proceed(method):
         raise InvalidStateError(
-            _("{action} kan pas als aan de voorwaarden is voldaan.").format(action=action)
+            _("{action} is only possible once the conditions are met.").format(action=action)
         )
     before = case.state
     method(**kwargs)
@@ -193,11 +193,11 @@ def _local_date(value: dt.datetime) -> dt.date:
 def _clean_text(value: str | None, field: str, *, required: bool, max_length: int) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise ValidationError({field: _("Dit veld is verplicht.")})
+        raise ValidationError({field: _("This field is required.")})
     if len(text) > max_length:
         raise ValidationError(
             {
-                field: _("Gebruik maximaal {max} tekens (nu {count}).").format(
+                field: _("Use at most {max} characters (now {count}).").format(
                     max=max_length, count=len(text)
                 )
             }
@@ -207,15 +207,15 @@ def _clean_text(value: str | None, field: str, *, required: bool, max_length: in
 
 def _check_moment(value: dt.datetime | None, field: str, *, not_before: dt.datetime | None) -> None:
     if value is None:
-        raise ValidationError({field: _("Dit veld is verplicht.")})
+        raise ValidationError({field: _("This field is required.")})
     if timezone.is_naive(value):
-        raise ValidationError({field: _("Geef een datum en tijd met tijdzone.")})
+        raise ValidationError({field: _("Give a date and time with a time zone.")})
     if value > _now() + FUTURE_TOLERANCE:
-        raise ValidationError({field: _("Deze datum ligt in de toekomst.")})
+        raise ValidationError({field: _("This date is in the future.")})
     if not_before is not None and value < not_before:
         raise ValidationError(
             {
-                field: _("Deze datum ligt vóór {date}.").format(
+                field: _("This date is before {date}.").format(
                     date=timezone.localtime(not_before).strftime("%d-%m-%Y %H:%M")
                 )
             }
@@ -239,7 +239,7 @@ def allocate_reference(year: int) -> str:
     )
     counter = ReferenceCounter.objects.select_for_update().get(year=year)
     if counter.last_number >= 99999:
-        raise ServiceError(_("Het maximale aantal kenmerken voor dit jaar is bereikt."))
+        raise ServiceError(_("The maximum number of references for this year has been reached."))
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"TW-{year:04d}-{counter.last_number:05d}"
@@ -264,12 +264,12 @@ def advance_reference_counter(reference: str) -> None:
 def _validate_topics(codes: Sequence[str]) -> list[Topic]:
     unique = list(dict.fromkeys(codes))
     if not unique:
-        raise ValidationError({"topics": _("Kies ten minste één onderwerp.")})
+        raise ValidationError({"topics": _("Choose at least one topic.")})
     topics = list(Topic.objects.filter(code__in=unique, active=True))
     unknown = sorted(set(unique) - {t.code for t in topics})
     if unknown:
         raise ValidationError(
-            {"topics": _("Onbekend onderwerp: {codes}.").format(codes=", ".join(unknown))}
+            {"topics": _("Unknown topic: {codes}.").format(codes=", ".join(unknown))}
         )
     return topics
 
@@ -282,17 +282,17 @@ def _validate_melder(melder: MelderInput) -> MelderInput:
     relation = melder.relation.strip()
     for field, value, limit in (("melder_name", name, 200), ("melder_relation", relation, 200)):
         if len(value) > limit:
-            errors[field] = [_("Gebruik maximaal {max} tekens.").format(max=limit)]
+            errors[field] = [_("Use at most {max} characters.").format(max=limit)]
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            errors["melder_email"] = [_("Vul een geldig e-mailadres in.")]
+            errors["melder_email"] = [_("Fill in a valid email address.")]
         else:
             # validate_email allows up to 320 characters; the column holds 254.
             limit = Melder._meta.get_field("email").max_length or 254
             if len(email) > limit:
-                errors["melder_email"] = [_("Gebruik maximaal {max} tekens.").format(max=limit)]
+                errors["melder_email"] = [_("Use at most {max} characters.").format(max=limit)]
     if phone:
         try:
             v.validate_phone(phone)
@@ -300,7 +300,7 @@ def _validate_melder(melder: MelderInput) -> MelderInput:
             errors["melder_phone"] = list(exc.messages)
     if not (name or email or phone):
         errors["melder_name"] = [
-            _("Vul ten minste een naam, e-mailadres of telefoonnummer in, of kies ‘anoniem’.")
+            _("Fill in at least a name, email address or phone number, or choose ‘anonymous’.")
         ]
     if errors:
         raise ValidationError(errors)
@@ -314,11 +314,11 @@ def _validate_employer_input(data: EmployerInput) -> EmployerInput:
     kvk = data.kvk_number.strip()
     establishment = data.establishment_number.strip()
     if not name:
-        errors["employer_name"] = [_("Vul de naam van de werkgever in.")]
+        errors["employer_name"] = [_("Fill in the employer’s name.")]
     elif len(name) > 200:
-        errors["employer_name"] = [_("Gebruik maximaal {max} tekens.").format(max=200)]
+        errors["employer_name"] = [_("Use at most {max} characters.").format(max=200)]
     if len(city) > 100:
-        errors["employer_city"] = [_("Gebruik maximaal {max} tekens.").format(max=100)]
+        errors["employer_city"] = [_("Use at most {max} characters.").format(max=100)]
     if kvk:
         try:
             v.validate_kvk_number(kvk)
@@ -326,7 +326,7 @@ def _validate_employer_input(data: EmployerInput) -> EmployerInput:
             errors["kvk_number"] = list(exc.messages)
     if establishment:
         if not kvk:
-            errors["establishment_number"] = [_("Een vestigingsnummer hoort bij een KvK-nummer.")]
+            errors["establishment_number"] = [_("An establishment number needs a KvK number.")]
         else:
             try:
                 v.validate_establishment_number(establishment)
@@ -352,7 +352,7 @@ def _employer_for_intake(employer: Employer | None, reported: EmployerInput | No
     if employer is not None:
         return employer
     if reported is None:
-        raise ValidationError({"employer_name": _("Vul de werkgever in.")})
+        raise ValidationError({"employer_name": _("Fill in the employer.")})
     existing = known_employer(reported.kvk_number, reported.establishment_number)
     if existing is not None:
         return existing
@@ -393,7 +393,7 @@ def validate_intake(
     except ValidationError as exc:
         _merge(errors, exc)
     if channel not in Channel.values:
-        errors.setdefault("channel", []).append(_("Kies een kanaal."))
+        errors.setdefault("channel", []).append(_("Choose a channel."))
     topics: list[Topic] = []
     try:
         topics = _validate_topics(topic_codes)
@@ -404,7 +404,7 @@ def validate_intake(
     except ValidationError as exc:
         _merge(errors, exc)
     if employer is None and reported_employer is None:
-        errors.setdefault("employer_name", []).append(_("Vul de werkgever in."))
+        errors.setdefault("employer_name", []).append(_("Fill in the employer."))
     elif employer is None and reported_employer is not None:
         employer = known_employer(
             reported_employer.kvk_number, reported_employer.establishment_number
@@ -446,7 +446,7 @@ def case_intake(
     """Register a new melding. `melder=None` registers it anonymously."""
     _require(
         permissions.can_register(actor),
-        _("U mag geen meldingen registreren."),
+        _("You may not register cases."),
         error=NotPermittedError,
     )
     data = validate_intake(
@@ -510,8 +510,8 @@ def case_take(*, case: Case | int, actor: Any, version: int | None) -> Case:
     with transaction.atomic():
         case = _lock(case, version)
         if case.assignee_id is not None:
-            raise InvalidStateError(_("Deze melding is al toegewezen."))
-        _require(permissions.can_take(actor, case), _("U mag deze melding niet oppakken."))
+            raise InvalidStateError(_("This case has already been assigned."))
+        _require(permissions.can_take(actor, case), _("You may not take this case."))
         case.assignee = actor
         _save(case, ["assignee"])
         record_event(
@@ -527,13 +527,13 @@ def case_assign(*, case: Case | int, actor: Any, version: int | None, assignee: 
     """A supervisor assigns or reassigns a case to anyone who handles cases."""
     with transaction.atomic():
         case = _lock(case, version)
-        _require(permissions.can_assign(actor), _("Alleen een teamleider mag meldingen toewijzen."))
+        _require(permissions.can_assign(actor), _("Only a team leader may assign cases."))
         if not permissions.can_be_assignee(assignee):
-            raise ValidationError({"assignee": _("Deze gebruiker kan geen meldingen behandelen.")})
+            raise ValidationError({"assignee": _("This user cannot handle cases.")})
         if case.state == State.CLOSED:
-            raise InvalidStateError(_("Een afgesloten melding kan niet worden toegewezen."))
+            raise InvalidStateError(_("A closed case cannot be assigned."))
         if case.assignee_id == assignee.pk:
-            raise ValidationError({"assignee": _("De melding is al aan deze persoon toegewezen.")})
+            raise ValidationError({"assignee": _("The case is already assigned to this person.")})
         previous = case.assignee_id
         case.assignee = assignee
         _save(case, ["assignee"])
@@ -590,12 +590,12 @@ def case_identify_employer(
         _require_state(
             case,
             (State.RECEIVED, State.UNDER_INVESTIGATION),
-            _("De werkgever identificeren"),
+            _("Identifying the employer"),
         )
         current = case.employer
         previous_employer_id = current.pk  # delete() below clears current.pk
         if current.is_identified:
-            raise InvalidStateError(_("De werkgever van deze melding is al geïdentificeerd."))
+            raise InvalidStateError(_("The employer of this case has already been identified."))
         data = _validate_employer_input(
             EmployerInput(
                 name=name or current.name,
@@ -605,7 +605,7 @@ def case_identify_employer(
             )
         )
         if not data.kvk_number:
-            raise ValidationError({"kvk_number": _("Vul het KvK-nummer in.")})
+            raise ValidationError({"kvk_number": _("Fill in the KvK number.")})
         existing = Employer.objects.filter(
             kvk_number=data.kvk_number, establishment_number=data.establishment_number
         ).first()
@@ -651,18 +651,16 @@ def _main_case_for_duplicate(case: Case, outcome: str, main_case: Case | None) -
     if outcome != Outcome.DUBBELE_MELDING:
         if main_case is not None:
             raise ValidationError(
-                {"main_case": _("Een hoofdmelding hoort alleen bij een dubbele melding.")}
+                {"main_case": _("A main case only belongs with a duplicate case.")}
             )
         return None
     if main_case is None:
-        raise ValidationError({"main_case": _("Geef bij een dubbele melding de hoofdmelding op.")})
+        raise ValidationError({"main_case": _("For a duplicate case, give the main case.")})
     if main_case.pk == case.pk:
-        raise ValidationError(
-            {"main_case": _("Een melding kan niet haar eigen hoofdmelding zijn.")}
-        )
+        raise ValidationError({"main_case": _("A case cannot be its own main case.")})
     if main_case.main_case_id == case.pk:
         raise ValidationError(
-            {"main_case": _("Die melding is zelf als dubbel van deze melding afgesloten.")}
+            {"main_case": _("That case was itself closed as a duplicate of this case.")}
         )
     return main_case
 
@@ -677,7 +675,7 @@ def case_take_into_investigation(*, case: Case | int, actor: Any, version: int |
             case,
             actor,
             "take_into_investigation",
-            _("In onderzoek nemen"),
+            _("Taking into investigation"),
             now=now,
             call_due=call_due,
         )
@@ -706,10 +704,14 @@ def case_decline(
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
-        _require_state(case, (State.RECEIVED,), _("Niet in onderzoek nemen"))
+        _require_state(case, (State.RECEIVED,), _("Not taking into investigation"))
         if outcome not in DECLINE_OUTCOMES:
             raise ValidationError(
-                {"outcome": _("Kies een uitkomst die past bij niet in onderzoek nemen.")}
+                {
+                    "outcome": _(
+                        "Choose an outcome that fits not taking the case into investigation."
+                    )
+                }
             )
         main = _main_case_for_duplicate(case, outcome, main_case)
         now = _now()
@@ -717,7 +719,7 @@ def case_decline(
             case,
             actor,
             "decline",
-            _("Niet in onderzoek nemen"),
+            _("Not taking into investigation"),
             outcome=outcome,
             main_case=main,
             now=now,
@@ -749,12 +751,10 @@ def case_record_call_attempt(
         _require_state(
             case,
             (State.UNDER_INVESTIGATION, State.EMPLOYER_CALLED),
-            _("Een belpoging registreren"),
+            _("Recording a call attempt"),
         )
         if not case.employer.is_identified:
-            raise InvalidStateError(
-                _("Identificeer eerst de werkgever (KvK-nummer) voordat u belt.")
-            )
+            raise InvalidStateError(_("Identify the employer (KvK number) before you call."))
         _validate_call_moment(case, called_at)
         call = Call.objects.create(case=case, called_at=called_at, caller=actor, reached=False)
         _save(case, [])
@@ -787,12 +787,10 @@ def case_record_call(
         _require_state(
             case,
             (State.UNDER_INVESTIGATION, State.EMPLOYER_CALLED),
-            _("Een gesprek registreren"),
+            _("Recording a call"),
         )
         if not case.employer.is_identified:
-            raise InvalidStateError(
-                _("Identificeer eerst de werkgever (KvK-nummer) voordat u belt.")
-            )
+            raise InvalidStateError(_("Identify the employer (KvK number) before you call."))
         errors: dict[str, list[str]] = {}
         try:
             _validate_call_moment(case, called_at)
@@ -804,11 +802,11 @@ def case_record_call(
             _merge(errors, exc)
         chosen = list(dict.fromkeys(criteria))
         if not chosen:
-            errors["criteria"] = [_("Kruis ten minste één besproken criterium aan.")]
+            errors["criteria"] = [_("Tick at least one criterion discussed.")]
         elif set(chosen) - set(Criterion.values):
-            errors["criteria"] = [_("Onbekend criterium.")]
+            errors["criteria"] = [_("Unknown criterion.")]
         if employer_response not in EmployerResponse.values:
-            errors["employer_response"] = [_("Kies de reactie van de werkgever.")]
+            errors["employer_response"] = [_("Choose the employer’s response.")]
         try:
             measures = _clean_text(measures, "measures", required=False, max_length=TEXT_MAX)
             notes = _clean_text(notes, "notes", required=False, max_length=TEXT_MAX)
@@ -818,7 +816,7 @@ def case_record_call(
             raise ValidationError(errors)
         before = case.state
         if case.state == State.UNDER_INVESTIGATION:
-            _run_transition(case, actor, "record_call", _("Werkgever gebeld registreren"))
+            _run_transition(case, actor, "record_call", _("Recording that the employer was called"))
         call = Call.objects.create(
             case=case,
             called_at=called_at,
@@ -854,9 +852,9 @@ def _validate_agreement(description: str, due_date: dt.date | None) -> tuple[str
     except ValidationError as exc:
         _merge(errors, exc)
     if due_date is None:
-        errors["due_date"] = [_("Vul een uiterste datum in.")]
+        errors["due_date"] = [_("Fill in a due date.")]
     elif due_date < timezone.localdate():
-        errors["due_date"] = [_("De uiterste datum mag niet in het verleden liggen.")]
+        errors["due_date"] = [_("The due date may not be in the past.")]
     if errors or due_date is None:
         raise ValidationError(errors)
     return description, due_date
@@ -873,7 +871,7 @@ def agreement_add(
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
-        _require_state(case, (State.EMPLOYER_CALLED,), _("Een afspraak toevoegen"))
+        _require_state(case, (State.EMPLOYER_CALLED,), _("Adding an agreement"))
         description, due_date = _validate_agreement(description, due_date)
         agreement = Agreement.objects.create(
             case=case, description=description, due_date=due_date, created_by=actor
@@ -894,7 +892,7 @@ def _locked_agreement(case: Case, agreement: Agreement | int) -> Agreement:
         return Agreement.objects.select_for_update().get(pk=pk, case=case)
     except Agreement.DoesNotExist as exc:
         raise ServiceError(
-            _("Deze afspraak hoort niet bij deze melding."), code="not_found"
+            _("This agreement does not belong to this case."), code="not_found"
         ) from exc
 
 
@@ -911,7 +909,7 @@ def agreement_edit(
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
-        _require_state(case, (State.EMPLOYER_CALLED,), _("Een afspraak wijzigen"))
+        _require_state(case, (State.EMPLOYER_CALLED,), _("Changing an agreement"))
         item = _locked_agreement(case, agreement)
         description, due_date = _validate_agreement(description, due_date)
         previous_due = item.due_date
@@ -945,13 +943,13 @@ def agreement_set_status(
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
         _require_state(
-            case, (State.AGREEMENTS_CONFIRMED,), _("De status van een afspraak wijzigen")
+            case, (State.AGREEMENTS_CONFIRMED,), _("Changing the status of an agreement")
         )
         item = _locked_agreement(case, agreement)
         if status not in AgreementStatus.values:
-            raise ValidationError({"status": _("Kies een geldige status.")})
+            raise ValidationError({"status": _("Choose a valid status.")})
         if status == item.status:
-            raise ValidationError({"status": _("De afspraak heeft deze status al.")})
+            raise ValidationError({"status": _("The agreement already has this status.")})
         previous = item.status
         item.status = status
         item.status_changed_at = _now()
@@ -981,22 +979,22 @@ def case_confirm_agreements(
     their sha256, and the transition and the Letter record commit together.
     """
     if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
-        raise ServiceError(_("De brief kon niet worden gemaakt; probeer het opnieuw."))
+        raise ServiceError(_("The letter could not be generated; try again."))
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
-        _require_state(case, (State.EMPLOYER_CALLED,), _("Afspraken bevestigen"))
+        _require_state(case, (State.EMPLOYER_CALLED,), _("Confirming agreements"))
         if not case.agreements.exists():
             raise InvalidStateError(
-                _("Leg ten minste één afspraak met een uiterste datum vast voordat u bevestigt.")
+                _("Record at least one agreement with a due date before you confirm.")
             )
         now = _now()
-        before = _run_transition(case, actor, "confirm_agreements", _("Afspraken bevestigen"))
+        before = _run_transition(case, actor, "confirm_agreements", _("Confirming agreements"))
         try:
             sha256 = documents.store(letter_pdf)
         except OSError as exc:
             raise ServiceError(
-                _("De brief kon niet worden opgeslagen. De melding is niet gewijzigd.")
+                _("The letter could not be stored. The case has not been changed.")
             ) from exc
         letter = Letter.objects.create(
             case=case,
@@ -1042,22 +1040,22 @@ def letter_mark_sent(
     with transaction.atomic():
         item = Letter.objects.select_for_update().filter(pk=pk).first()
         if item is None:
-            raise ServiceError(_("Deze brief bestaat niet."), code="not_found")
+            raise ServiceError(_("This letter does not exist."), code="not_found")
         case = _lock(item.case_id, version)
         _require_actor_may_act(case, actor)
         errors: dict[str, list[str]] = {}
         if sent_via not in SentVia.values:
-            errors["sent_via"] = [_("Kies hoe de brief is verzonden.")]
+            errors["sent_via"] = [_("Choose how the letter was sent.")]
         if sent_at is None:
-            errors["sent_at"] = [_("Vul de verzenddatum in.")]
+            errors["sent_at"] = [_("Fill in the date it was sent.")]
         elif sent_at > timezone.localdate():
-            errors["sent_at"] = [_("De verzenddatum ligt in de toekomst.")]
+            errors["sent_at"] = [_("The date sent is in the future.")]
         elif sent_at < timezone.localdate(item.generated_at):
-            errors["sent_at"] = [_("De verzenddatum ligt vóór de datum van de brief.")]
+            errors["sent_at"] = [_("The date sent is before the date of the letter.")]
         if errors:
             raise ValidationError(errors)
         if item.sent_at is not None:
-            raise InvalidStateError(_("Deze brief is al als verzonden geregistreerd."))
+            raise InvalidStateError(_("This letter has already been recorded as sent."))
         item.sent_at = sent_at
         item.sent_via = sent_via
         item.save(update_fields=["sent_at", "sent_via"])
@@ -1082,11 +1080,11 @@ REGENERATE_REASON_MAX = 500
 def _check_regenerate(case: Case, actor: Any, reason: str) -> str:
     _require(
         permissions.can_regenerate_letter(actor, case),
-        _("Alleen een teamleider mag een brief opnieuw maken."),
+        _("Only a team leader may regenerate a letter."),
     )
-    _require_state(case, (State.AGREEMENTS_CONFIRMED,), _("Een brief opnieuw maken"))
+    _require_state(case, (State.AGREEMENTS_CONFIRMED,), _("Regenerating a letter"))
     if not case.letters.exists():
-        raise InvalidStateError(_("Deze melding heeft nog geen brief om opnieuw te maken."))
+        raise InvalidStateError(_("This case has no letter to regenerate yet."))
     return _clean_text(reason, "reason", required=True, max_length=REGENERATE_REASON_MAX)
 
 
@@ -1094,10 +1092,10 @@ def confirm_agreements_precheck(*, case: Case, actor: Any) -> None:
     """The checks of `case_confirm_agreements` without a lock, so a refused request is
     refused before a letter is rendered for it. `case_confirm_agreements` checks again."""
     _require_actor_may_act(case, actor)
-    _require_state(case, (State.EMPLOYER_CALLED,), _("Afspraken bevestigen"))
+    _require_state(case, (State.EMPLOYER_CALLED,), _("Confirming agreements"))
     if not case.agreements.exists():
         raise InvalidStateError(
-            _("Leg ten minste één afspraak met een uiterste datum vast voordat u bevestigt.")
+            _("Record at least one agreement with a due date before you confirm.")
         )
 
 
@@ -1122,7 +1120,7 @@ def letter_regenerate(
     `case_confirm_agreements`, the PDF is rendered by the caller before this is called.
     """
     if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
-        raise ServiceError(_("De brief kon niet worden gemaakt; probeer het opnieuw."))
+        raise ServiceError(_("The letter could not be generated; try again."))
     with transaction.atomic():
         case = _lock(case, version)
         reason = _check_regenerate(case, actor, reason)
@@ -1131,7 +1129,7 @@ def letter_regenerate(
             sha256 = documents.store(letter_pdf)
         except OSError as exc:
             raise ServiceError(
-                _("De brief kon niet worden opgeslagen. Er is niets gewijzigd.")
+                _("The letter could not be stored. Nothing has been changed.")
             ) from exc
         letter = Letter.objects.create(
             case=case,
@@ -1168,13 +1166,13 @@ def letter_download(*, letter: Letter, actor: Any) -> bytes:
     case = letter.case
     _require(
         permissions.can_view_case(actor, case),
-        _("U mag deze brief niet downloaden."),
+        _("You may not download this letter."),
     )
     try:
         content = documents.read(letter.sha256)
     except (OSError, ValueError) as exc:
         raise ServiceError(
-            _("De brief kon niet worden gelezen. Neem contact op met de functioneel beheerder."),
+            _("The letter could not be read. Contact the functional administrator."),
             code="unreadable",
         ) from exc
     record_event(
@@ -1195,8 +1193,8 @@ def _check_unreachable(case: Case) -> None:
         raise ValidationError(
             {
                 "outcome": _(
-                    "‘Werkgever onbereikbaar’ vraagt ten minste twee belpogingen zonder gehoor "
-                    "op verschillende dagen."
+                    "‘Employer unreachable’ needs at least two call attempts without answer on "
+                    "different days."
                 )
             }
         )
@@ -1208,8 +1206,8 @@ def _check_agreements_kept(case: Case) -> None:
         raise ValidationError(
             {
                 "outcome": _(
-                    "‘Afspraken nagekomen’ kan pas als alle afspraken als nagekomen zijn "
-                    "geregistreerd."
+                    "‘Agreements fulfilled’ is only possible once all agreements have been "
+                    "recorded as fulfilled."
                 )
             }
         )
@@ -1226,13 +1224,13 @@ def case_close(
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
-        _require_state(case, tuple(CLOSE_OUTCOMES), _("Afsluiten"))
+        _require_state(case, tuple(CLOSE_OUTCOMES), _("Closing"))
         if outcome not in CLOSE_OUTCOMES[case.state]:
             raise ValidationError(
                 {
-                    "outcome": _(
-                        "Deze uitkomst past niet bij een melding met status ‘{state}’."
-                    ).format(state=_state_label(case.state))
+                    "outcome": _("This outcome does not fit a case with status ‘{state}’.").format(
+                        state=_state_label(case.state)
+                    )
                 }
             )
         main = _main_case_for_duplicate(case, outcome, main_case)
@@ -1242,7 +1240,7 @@ def case_close(
             _check_agreements_kept(case)
         now = _now()
         before = _run_transition(
-            case, actor, "close", _("Afsluiten"), outcome=outcome, main_case=main, now=now
+            case, actor, "close", _("Closing"), outcome=outcome, main_case=main, now=now
         )
         _save(case, ["state", "outcome", "main_case", "closed_at"])
         record_event(
@@ -1263,12 +1261,12 @@ def case_reopen(*, case: Case | int, actor: Any, version: int | None, reason: st
         case = _lock(case, version)
         _require(
             permissions.can_reopen(actor, case),
-            _("Alleen een teamleider mag een melding heropenen."),
+            _("Only a team leader may reopen a case."),
         )
-        _require_state(case, (State.CLOSED,), _("Heropenen"))
+        _require_state(case, (State.CLOSED,), _("Reopening"))
         reason = _clean_text(reason, "reason", required=True, max_length=1000)
         previous_outcome = case.outcome
-        before = _run_transition(case, actor, "reopen", _("Heropenen"))
+        before = _run_transition(case, actor, "reopen", _("Reopening"))
         _save(case, ["state", "outcome", "main_case", "closed_at"])
         record_event(
             kind=EventKind.REOPEN,
@@ -1294,12 +1292,12 @@ def case_update_details(
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
         if case.state == State.CLOSED:
-            raise InvalidStateError(_("Een afgesloten melding kan niet meer worden gewijzigd."))
+            raise InvalidStateError(_("A closed case can no longer be changed."))
         changed: list[str] = []
         data: dict[str, Any] = {}
         if channel is not None and channel != case.channel:
             if channel not in Channel.values:
-                raise ValidationError({"channel": _("Kies een kanaal.")})
+                raise ValidationError({"channel": _("Choose a channel.")})
             case.channel = channel
             changed.append("channel")
             data["channel"] = channel
@@ -1322,5 +1320,52 @@ def case_update_details(
 def record_melder_view(*, case: Case, actor: Any) -> None:
     """Each view of melder data or the melding text is an Event."""
     if not permissions.can_view_melder(actor, case):
-        raise NotPermittedError(_("U mag de gegevens van de melder niet inzien."))
+        raise NotPermittedError(_("You may not view the complainant’s details."))
     record_event(kind=EventKind.MELDER_VIEWED, actor=actor, case=case)
+
+
+# ---------------------------------------------------------------------------
+# Figures for the ministry
+
+
+def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
+    """Freeze the dashboard figures for the shared filter `params` as a FigureSnapshot:
+    the figures (breakdowns included), the canonical filter, the generated paragraph, who
+    and when. Supervisors only; written with an Event (no melder data: counts only)."""
+    from cases import dashboard
+    from cases.filters import filtered_cases
+    from cases.models import FigureSnapshot
+
+    if not permissions.can_view_dashboard(actor):
+        raise NotPermittedError(_("Only team leaders may record figures."))
+    label = _clean_text(label, "label", required=False, max_length=200)
+    with transaction.atomic():
+        case_filter, cases = filtered_cases(actor, params)
+        if not case_filter.is_valid():
+            raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
+        canonical = dashboard.canonical_params(case_filter)
+        now = _now()
+        today = _local_date(now)
+        figures = dashboard.dashboard_figures(cases, today=today)
+        start, end = dashboard.period_of(canonical, today)
+        snapshot = FigureSnapshot.objects.create(
+            created_at=now,
+            created_by=actor,
+            label=label,
+            filter_query=canonical.urlencode(),
+            filter_description=[list(pair) for pair in dashboard.describe_filter(case_filter)],
+            period_start=start,
+            period_end=end,
+            received=figures.counts.received,
+            investigated=figures.counts.investigated,
+            only_not_allowed=figures.counts.only_not_allowed,
+            paragraph=dashboard.ministry_paragraph(figures.counts, start, end),
+            figures=figures.to_json(),
+        )
+        record_event(
+            kind=EventKind.FIGURES_FROZEN,
+            actor=actor,
+            at=now,
+            data={"snapshot_id": snapshot.pk, "filter": snapshot.filter_query[:1000]},
+        )
+    return snapshot

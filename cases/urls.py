@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cases import letter_views, views
+from cases import case_views, letter_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("meldingen/", views.all_cases, name="all_cases"),
     path("meldingen/mijn/", views.my_cases, name="my_cases"),
     path("meldingen/nieuw/", views.case_create, name="case_create"),
+    path("meldingen/<str:reference>/", case_views.case_detail, name="case_detail"),
+    path(
+        "meldingen/<str:reference>/actie/<slug:action>/",
+        case_views.case_action,
+        name="case_action",
+    ),
     path("meldingen/<str:reference>/oppakken/", views.case_take, name="case_take"),
     # Confirmation letters (cases/letter_views.py)
     path(

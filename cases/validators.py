@@ -21,14 +21,14 @@ _POSTCODE_INPUT_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})\s*$", re.A
 def validate_kvk_number(value: str) -> None:
     if not re.fullmatch(KVK_PATTERN, value or ""):
         raise ValidationError(
-            _("Een KvK-nummer bestaat uit precies 8 cijfers (0-9)."), code="invalid_kvk"
+            _("A KvK number consists of exactly 8 digits (0-9)."), code="invalid_kvk"
         )
 
 
 def validate_establishment_number(value: str) -> None:
     if value and not re.fullmatch(ESTABLISHMENT_PATTERN, value):
         raise ValidationError(
-            _("Een vestigingsnummer bestaat uit precies 12 cijfers (0-9)."),
+            _("An establishment number consists of exactly 12 digits (0-9)."),
             code="invalid_establishment_number",
         )
 
@@ -44,7 +44,7 @@ def normalize_postcode(value: str) -> str:
 def validate_postcode(value: str) -> None:
     if value and not re.fullmatch(POSTCODE_PATTERN, value):
         raise ValidationError(
-            _("Vul een Nederlandse postcode in, bijvoorbeeld 2511 DP."), code="invalid_postcode"
+            _("Fill in a Dutch postcode, for example 2511 DP."), code="invalid_postcode"
         )
 
 
@@ -55,6 +55,6 @@ def normalize_phone(value: str) -> str:
 def validate_phone(value: str) -> None:
     if value and not _PHONE_RE.fullmatch(normalize_phone(value)):
         raise ValidationError(
-            _("Vul een geldig Nederlands telefoonnummer in, bijvoorbeeld 070 333 44 44."),
+            _("Fill in a valid Dutch phone number, for example 070 333 44 44."),
             code="invalid_phone",
         )

@@ -70,15 +70,14 @@ def home(request: HttpRequest) -> HttpResponse:
 LISTS: dict[str, dict[str, Any]] = {
     "intake": {
         "title": gettext_lazy("Intake"),
-        "intro": gettext_lazy("Nieuwe meldingen die nog niemand heeft opgepakt."),
+        "intro": gettext_lazy("New cases that nobody has taken yet."),
         "filters": ["received_after", "received_before", "topic", "channel", "sector", "q"],
         "columns": ["reference", "received", "employer", "topics", "channel", "due"],
     },
     "mine": {
-        "title": gettext_lazy("Mijn meldingen"),
+        "title": gettext_lazy("My cases"),
         "intro": gettext_lazy(
-            "Meldingen die aan u zijn toegewezen. "
-            "Afgesloten meldingen ziet u via het filter Status."
+            "Cases assigned to you. You see closed cases through the Status filter."
         ),
         "filters": [
             "received_after",
@@ -93,8 +92,8 @@ LISTS: dict[str, dict[str, Any]] = {
         "columns": ["reference", "received", "employer", "topics", "state", "due"],
     },
     "all": {
-        "title": gettext_lazy("Alle meldingen"),
-        "intro": gettext_lazy("Alle meldingen van alle inspecteurs."),
+        "title": gettext_lazy("All cases"),
+        "intro": gettext_lazy("All cases of all inspectors."),
         "filters": [
             "received_after",
             "received_before",
@@ -107,6 +106,7 @@ LISTS: dict[str, dict[str, Any]] = {
             "investigated",
             "outcome",
             "overdue",
+            "not_recognised",
             "q",
         ],
         "columns": ["reference", "received", "employer", "topics", "state", "assignee", "due"],
@@ -187,7 +187,7 @@ def case_take(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("U heeft melding {reference} opgepakt. U vindt haar bij Mijn meldingen.").format(
+            _("You have taken case {reference}. You will find it under My cases.").format(
                 reference=case.reference
             ),
         )
@@ -227,7 +227,7 @@ def _register(request: HttpRequest, form: IntakeForm) -> Case | None:
 def _announce_intake(request: HttpRequest, case: Case) -> None:
     messages.success(
         request,
-        _("Melding {reference} is geregistreerd en staat in de intake.").format(
+        _("Case {reference} has been registered and is in the intake.").format(
             reference=case.reference
         ),
     )
@@ -239,7 +239,7 @@ def _announce_intake(request: HttpRequest, case: Case) -> None:
         messages.warning(
             request,
             format_html(
-                _("Let op: over {employer} lopen al meldingen: {references}."),
+                _("Note: there are already open cases about {employer}: {references}."),
                 employer=case.employer.name,
                 references=references,
             ),

@@ -105,6 +105,52 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.others.version},
         label="another inspector's case",
     ),
+    Row(
+        "case_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference},
+        label="own case",
+    ),
+    Row(
+        "case_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=200),
+        kwargs=lambda w: {"reference": w.others.reference},
+        label="another inspector's case",
+    ),
+    Row(
+        "case_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.queue.reference},
+        label="queue case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "close"},
+        data=lambda w: {"version": w.own.version, "outcome": "ingetrokken"},
+        label="close own case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        # The supervisor may see it, but a received case cannot be closed: refused, shown again.
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=200),
+        kwargs=lambda w: {"reference": w.others.reference, "action": "close"},
+        data=lambda w: {"version": w.others.version, "outcome": "ingetrokken"},
+        label="close another inspector's case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "bestaat-niet"},
+        data=lambda w: {"version": w.own.version},
+        label="unknown action",
+    ),
     # Confirmation letters; tests/test_letters.py covers cases that have letters. `own` is
     # under investigation, so acting is refused with a message (302) rather than done.
     Row(
