@@ -123,6 +123,10 @@ class CallForm(MomentMixin, ActionForm):
     criteria = forms.MultipleChoiceField(
         label=_("Criteria discussed"),
         required=False,
+        help_text=_(
+            "Not valid reasons to work on location: inducting a new employee, wanting insight "
+            "into how the work is done, missing social contact, productivity."
+        ),
         choices=Criterion.choices,
         widget=forms.CheckboxSelectMultiple,
     )

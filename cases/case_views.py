@@ -279,6 +279,7 @@ def _render(
     open_action = ""
     if bound is not None:
         open_action, bound_form = bound
+        _refresh_version(bound_form, case)
         forms[open_action] = bound_form
     show_melder = permissions.can_view_melder(user, case)
     if show_melder:
@@ -311,6 +312,15 @@ def _render(
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _refresh_version(form: Any, case: Case) -> None:
+    """A refused form is shown again with the user's input, but carrying the current
+    version, so that sending it again (after checking) is not refused as stale once more."""
+    data = form.data.copy()
+    data["version"] = str(case.version)
+    data["seen_at"] = timezone.now().isoformat()
+    form.data = data
 
 
 def _agreement_rows(

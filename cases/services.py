@@ -964,6 +964,61 @@ def agreement_set_status(
     return item
 
 
+def _check_pdf(letter_pdf: bytes) -> None:
+    if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
+        raise ServiceError(_("The letter could not be generated; try again."))
+
+
+def _store_letter(
+    case: Case,
+    actor: Any,
+    *,
+    letter_pdf: bytes,
+    template_version: str,
+    at: dt.datetime,
+    reason: str = "",
+    failure: str,
+) -> Letter:
+    """Store the bytes under their sha256 and create the next Letter version. Inside the
+    caller's transaction, with the case row locked; the caller writes the Events."""
+    try:
+        sha256 = documents.store(letter_pdf)
+    except OSError as exc:
+        raise ServiceError(failure) from exc
+    letter = Letter.objects.create(
+        case=case,
+        number=case.letters.count() + 1,
+        sha256=sha256,
+        size=len(letter_pdf),
+        template_version=template_version,
+        generated_by=actor,
+        generated_at=at,
+        reason=reason,
+    )
+    return letter
+
+
+def _record_letter_generated(case: Case, actor: Any, letter: Letter) -> None:
+    # Every generated letter is an Event of its own (PRODUCT.md, "Event").
+    data = {**_letter_data(letter), **({"reason": letter.reason} if letter.reason else {})}
+    record_event(
+        kind=EventKind.LETTER_GENERATED,
+        actor=actor,
+        case=case,
+        at=letter.generated_at,
+        data=data,
+    )
+
+
+def _letter_data(letter: Letter) -> dict[str, Any]:
+    return {
+        "letter_id": letter.pk,
+        "letter_number": letter.number,
+        "sha256": letter.sha256,
+        "template_version": letter.template_version,
+    }
+
+
 def case_confirm_agreements(
     *,
     case: Case | int,
@@ -978,8 +1033,7 @@ def case_confirm_agreements(
     transaction); here the version is re-checked under the lock, the bytes are stored under
     their sha256, and the transition and the Letter record commit together.
     """
-    if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
-        raise ServiceError(_("The letter could not be generated; try again."))
+    _check_pdf(letter_pdf)
     with transaction.atomic():
         case = _lock(case, version)
         _require_actor_may_act(case, actor)
@@ -990,28 +1044,15 @@ def case_confirm_agreements(
             )
         now = _now()
         before = _run_transition(case, actor, "confirm_agreements", _("Confirming agreements"))
-        try:
-            sha256 = documents.store(letter_pdf)
-        except OSError as exc:
-            raise ServiceError(
-                _("The letter could not be stored. The case has not been changed.")
-            ) from exc
-        letter = Letter.objects.create(
-            case=case,
-            number=case.letters.count() + 1,
-            sha256=sha256,
-            size=len(letter_pdf),
+        letter = _store_letter(
+            case,
+            actor,
+            letter_pdf=letter_pdf,
             template_version=template_version,
-            generated_by=actor,
-            generated_at=now,
+            at=now,
+            failure=_("The letter could not be stored. The case has not been changed."),
         )
         _save(case, ["state"])
-        letter_data = {
-            "letter_id": letter.pk,
-            "letter_number": letter.number,
-            "sha256": sha256,
-            "template_version": template_version,
-        }
         record_event(
             kind=EventKind.CONFIRM_AGREEMENTS,
             actor=actor,
@@ -1019,12 +1060,9 @@ def case_confirm_agreements(
             from_state=before,
             to_state=case.state,
             at=now,
-            data=letter_data,
+            data=_letter_data(letter),
         )
-        # Every generated letter is an Event of its own (PRODUCT.md, "Event").
-        record_event(
-            kind=EventKind.LETTER_GENERATED, actor=actor, case=case, at=now, data=letter_data
-        )
+        _record_letter_generated(case, actor, letter)
     return letter
 
 
@@ -1119,42 +1157,21 @@ def letter_regenerate(
     Earlier versions (their rows and stored bytes) stay exactly as they are. Like
     `case_confirm_agreements`, the PDF is rendered by the caller before this is called.
     """
-    if not letter_pdf or not letter_pdf.startswith(b"%PDF-"):
-        raise ServiceError(_("The letter could not be generated; try again."))
+    _check_pdf(letter_pdf)
     with transaction.atomic():
         case = _lock(case, version)
         reason = _check_regenerate(case, actor, reason)
-        now = _now()
-        try:
-            sha256 = documents.store(letter_pdf)
-        except OSError as exc:
-            raise ServiceError(
-                _("The letter could not be stored. Nothing has been changed.")
-            ) from exc
-        letter = Letter.objects.create(
-            case=case,
-            number=case.letters.count() + 1,
-            sha256=sha256,
-            size=len(letter_pdf),
+        letter = _store_letter(
+            case,
+            actor,
+            letter_pdf=letter_pdf,
             template_version=template_version,
-            generated_by=actor,
-            generated_at=now,
+            at=_now(),
             reason=reason,
+            failure=_("The letter could not be stored. Nothing has been changed."),
         )
         _save(case, [])
-        record_event(
-            kind=EventKind.LETTER_GENERATED,
-            actor=actor,
-            case=case,
-            at=now,
-            data={
-                "letter_id": letter.pk,
-                "letter_number": letter.number,
-                "sha256": sha256,
-                "template_version": template_version,
-                "reason": reason,
-            },
-        )
+        _record_letter_generated(case, actor, letter)
     return letter
 
 

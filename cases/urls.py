@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cases import case_views, letter_views, views
+from cases import case_views, dashboard_views, letter_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +19,11 @@ urlpatterns = [
         name="case_action",
     ),
     path("meldingen/<str:reference>/oppakken/", views.case_take, name="case_take"),
+    # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/vastleggen/", dashboard_views.snapshot_create, name="snapshot_create"),
+    path("dashboard/cijfers/", dashboard_views.snapshot_list, name="snapshot_list"),
+    path("dashboard/cijfers/<int:pk>/", dashboard_views.snapshot_detail, name="snapshot_detail"),
     # Confirmation letters (cases/letter_views.py)
     path(
         "meldingen/<str:reference>/brief/concept/",

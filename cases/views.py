@@ -247,13 +247,8 @@ def _announce_intake(request: HttpRequest, case: Case) -> None:
 
 
 def _case_link(user: Any, case: Case) -> str:
-    """A link to where this user finds `case` in a list, or just its reference."""
-    if permissions.is_supervisor(user):
-        url = reverse("all_cases")
-    elif case.assignee_id is None and case.state == State.RECEIVED:
-        url = reverse("intake_queue")
-    elif case.assignee_id == user.pk:
-        url = reverse("my_cases")
-    else:
+    """A link to the case page if this user may see the case, else just its reference."""
+    if not permissions.can_view_case(user, case):
         return case.reference
-    return format_html('<a href="{}?q={}">{}</a>', url, case.reference, case.reference)
+    url = reverse("case_detail", args=[case.reference])
+    return format_html('<a href="{}">{}</a>', url, case.reference)

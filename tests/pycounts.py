@@ -10,12 +10,15 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
-from cases.models import NOT_ALLOWED_TOPIC, Case, Channel, Outcome, State
+from cases.models import NOT_ALLOWED_TOPIC, Call, Case, Channel, Outcome, State
 from cases.selectors import CaseCounts
 
 
 def case_rows() -> list[dict[str, Any]]:
     rows = []
+    not_recognised = set(
+        Call.objects.filter(reached=True, employer_response="nee").values_list("case_id", flat=True)
+    )
     for case in Case.objects.select_related("employer").prefetch_related("topics"):
         rows.append(
             {
@@ -32,6 +35,8 @@ def case_rows() -> list[dict[str, Any]]:
                 "employer": case.employer.name,
                 "kvk": case.employer.kvk_number or "",
                 "overdue": case.overdue_on(timezone.localdate()),
+                "employer_id": case.employer_id,
+                "not_recognised": case.pk in not_recognised,
             }
         )
     return rows
@@ -49,17 +54,20 @@ def python_filter(rows: list[dict[str, Any]], params: QueryDict) -> list[dict[st
         if values := params.getlist(key):
             out = [r for r in out if r[field] in values]
     if values := params.getlist("sector"):
-        out = [r for r in out if r["sector"] in values]
+        out = [r for r in out if (r["sector"] or "null") in values]
     if values := params.getlist("topic"):
         out = [r for r in out if r["topics"] & set(values)]
     if value := params.get("only_topic"):
         out = [r for r in out if r["topics"] == {value}]
     if value := params.get("inspector"):
-        out = [r for r in out if r["assignee"] == int(value)]
+        assignee = None if value == "null" else int(value)
+        out = [r for r in out if r["assignee"] == assignee]
     if value := params.get("investigated"):
         out = [r for r in out if r["investigated"] == (value == "yes")]
     if value := params.get("overdue"):
         out = [r for r in out if r["overdue"] == (value == "yes")]
+    if value := params.get("not_recognised"):
+        out = [r for r in out if r["not_recognised"] == (value == "yes")]
     if value := params.get("q"):
         text = value.lower()
         out = [

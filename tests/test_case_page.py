@@ -289,6 +289,8 @@ def test_stale_page_is_refused_and_shows_what_changed(client, inspector, supervi
     assert supervisor.get_full_name() in html
     assert "Mijn getypte aantekening" in html and "de heer K. Jansen" in html
     assert fresh(case).calls.count() == 1
+    # The form shown again carries the current version: after checking, sending it works.
+    assert f'name="version" value="{fresh(case).version}"' in html
 
 
 def test_case_page_query_count_does_not_grow_with_history(client, inspector) -> None:

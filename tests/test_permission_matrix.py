@@ -205,7 +205,46 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.own.version, "sent_at": "2021-04-12", "sent_via": "post"},
         label="no letter yet",
     ),
+    # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
+    Row(
+        "dashboard",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+    ),
+    Row(
+        "snapshot_create",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        data=lambda w: {"filter": "received_after=2021-01-25&received_before=2021-04-09"},
+    ),
+    Row(
+        "snapshot_list",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+    ),
+    Row(
+        "snapshot_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+        kwargs=lambda w: {"pk": _snapshot(w).pk},
+    ),
+    Row(
+        "snapshot_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"pk": 999999},
+        label="does not exist",
+    ),
 ]
+
+
+def _snapshot(w: World) -> Any:
+    from django.http import QueryDict
+
+    from cases.services import snapshot_create
+
+    return snapshot_create(actor=w.supervisor, params=QueryDict("received_after=2021-01-25"))
+
 
 # URL names that are tested elsewhere with their own rules.
 EXCLUDED_NAMESPACES = {"admin"}  # Django admin: tests/test_admin.py

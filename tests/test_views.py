@@ -84,7 +84,8 @@ def test_known_kvk_reuses_the_employer_and_warns_about_open_meldingen(client, in
     assert case.employer == employer
     page = response.content.decode()
     assert "Let op: over Bekend Bedrijf B.V. lopen al meldingen" in page
-    assert f'<a href="/intake/?q={earlier.reference}">{earlier.reference}</a>' in page
+    link = f'<a href="/meldingen/{earlier.reference}/">{earlier.reference}</a>'
+    assert link in page
 
 
 def test_field_errors_are_dutch_complete_and_keep_the_input(client, inspector) -> None:

@@ -1,0 +1,120 @@
+"""Supervisor dashboard and the recorded figures for the ministry (thin views)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import dashboard, permissions, services
+from cases.filters import filtered_cases
+from cases.models import FigureSnapshot
+
+SNAPSHOTS_PER_PAGE = 50
+
+
+def dashboard_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in (else to the login page) and allowed to see the dashboard (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not permissions.can_view_dashboard(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@dashboard_required
+@require_GET
+def dashboard_page(request: HttpRequest) -> HttpResponse:
+    case_filter, cases = filtered_cases(request.user, request.GET)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "filter_form": case_filter.form,
+        "filter_fields": [case_filter.form[name] for name in case_filter.filters],
+        "filtered": any(request.GET.get(name) for name in case_filter.filters),
+        "presets": [],
+    }
+    if case_filter.is_valid():
+        params = dashboard.canonical_params(case_filter)
+        start, end = dashboard.period_of(params, today)
+        figures = dashboard.dashboard_figures(cases, today=today)
+        context.update(
+            params=params.urlencode(),
+            board=dashboard.present(figures, params, start=start, end=end),
+            description=dashboard.describe_filter(case_filter),
+            only_period=dashboard.only_period(params),
+            start=start,
+            end=end,
+            paragraph=dashboard.ministry_paragraph(figures.counts, start, end),
+            presets=[
+                (
+                    preset,
+                    dashboard.with_period(params, preset.start, preset.end),
+                    (start, end) == (preset.start, preset.end),
+                )
+                for preset in dashboard.presets(today)
+            ],
+        )
+    return render(request, "cases/dashboard/dashboard.html", context)
+
+
+@dashboard_required
+@require_POST
+def snapshot_create(request: HttpRequest) -> HttpResponse:
+    params = QueryDict(request.POST.get("filter", ""))
+    back = f"{reverse('dashboard')}?{params.urlencode()}"
+    try:
+        snapshot = services.snapshot_create(
+            actor=request.user, params=params, label=request.POST.get("label", "")
+        )
+    except (services.ServiceError, ValidationError) as exc:
+        text = exc.message if isinstance(exc, services.ServiceError) else " ".join(exc.messages)
+        messages.error(request, text)
+        return redirect(back)
+    if request.POST.get("seen") and request.POST["seen"] != snapshot.paragraph:
+        messages.warning(
+            request,
+            _(
+                "The figures changed after you opened the dashboard. The current figures "
+                "have been recorded; check them below."
+            ),
+        )
+    messages.success(request, _("The figures have been recorded."))
+    return redirect("snapshot_detail", pk=snapshot.pk)
+
+
+@dashboard_required
+@require_GET
+def snapshot_list(request: HttpRequest) -> HttpResponse:
+    snapshots = FigureSnapshot.objects.select_related("created_by").order_by("-created_at", "-pk")
+    page = Paginator(snapshots, SNAPSHOTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/dashboard/snapshot_list.html", {"page": page})
+
+
+@dashboard_required
+@require_GET
+def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    snapshot = get_object_or_404(FigureSnapshot.objects.select_related("created_by"), pk=pk)
+    figures = dashboard.Figures.from_json(snapshot.figures)
+    context = {
+        "snapshot": snapshot,
+        "board": dashboard.present(
+            figures, None, start=snapshot.period_start, end=snapshot.period_end
+        ),
+        "current_url": f"{reverse('dashboard')}?{snapshot.filter_query}",
+    }
+    return render(request, "cases/dashboard/snapshot_detail.html", context)

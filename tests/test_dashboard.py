@@ -1,0 +1,465 @@
+"""Supervisor dashboard, drill-downs and recorded figures (cases/dashboard*.py).
+
+Dutch is asserted only for texts that are Dutch today: the numbers, data-testids, the list's
+"N meldingen" and Django's own month names. The dashboard's own new strings are checked
+through testids and numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import dashboard, services
+from cases.events import check_event_data
+from cases.filters import CaseFilter
+from cases.models import (
+    AppendOnlyError,
+    Case,
+    Event,
+    EventKind,
+    FigureSnapshot,
+    Outcome,
+    State,
+)
+from cases.selectors import KAMERBRIEF_PERIOD
+from tests.factories import EmployerFactory, case_in_state, fresh, intake, record_reached_call
+
+KAMERBRIEF = "received_after=2021-01-25&received_before=2021-04-09"
+LINK_RE = re.compile(r'<a class="figure__link" href="([^"]+)" data-count="(\d+)"')
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def get_dashboard(client: Client, query: str = "") -> str:
+    response = client.get(f"{reverse('dashboard')}?{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def number_by_testid(page: str, testid: str) -> int:
+    match = re.search(rf'data-testid="{testid}">(\d+)<', page)
+    assert match, testid
+    return int(match.group(1))
+
+
+def result_count(page: str) -> int:
+    match = re.search(r'data-testid="result-count">(\d+) melding(en)?<', page)
+    assert match, "no result count on the list"
+    return int(match.group(1))
+
+
+def local(*args: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+def figures_for(params: str) -> dashboard.Figures:
+    case_filter = CaseFilter(QueryDict(params), queryset=Case.objects.all())
+    assert case_filter.is_valid(), case_filter.errors
+    return dashboard.dashboard_figures(case_filter.qs)
+
+
+# ---------------------------------------------------------------------------
+# Presets and drill-down parameters
+
+
+def test_other_presets_use_local_calendar_periods() -> None:
+    today = dt.date(2021, 3, 3)  # a Wednesday
+    presets = {p.key: (p.start, p.end) for p in dashboard.presets(today)}
+    assert presets == {
+        "kamerbrief": KAMERBRIEF_PERIOD,
+        "this_week": (dt.date(2021, 3, 1), today),
+        "last_month": (dt.date(2021, 2, 1), dt.date(2021, 2, 28)),
+        "this_year": (dt.date(2021, 1, 1), today),
+    }
+    january = {p.key: (p.start, p.end) for p in dashboard.presets(dt.date(2021, 1, 10))}
+    assert january["last_month"] == (dt.date(2020, 12, 1), dt.date(2020, 12, 31))
+
+
+def test_drilldown_narrows_the_dashboard_filter() -> None:
+    params = QueryDict("received_after=2021-01-25&received_before=2021-04-09&state=closed")
+    assert QueryDict(dashboard.drilldown(params, investigated="no", state="closed")) == QueryDict(
+        "received_after=2021-01-25&received_before=2021-04-09&state=closed&investigated=no"
+    )
+    assert dashboard.drilldown(params, state="received") is None
+    narrowed = QueryDict(
+        dashboard.drilldown(params, received_after="2021-01-18", received_before="2021-01-24") or ""
+    )
+    assert narrowed == QueryDict("")  # the week lies before the period: nothing to list
+    week = QueryDict(
+        dashboard.drilldown(params, received_after="2021-01-25", received_before="2021-01-31")
+    )
+    assert (week["received_after"], week["received_before"]) == ("2021-01-25", "2021-01-31")
+    yes = QueryDict("investigated=yes")
+    assert dashboard.drilldown(yes, investigated="no") is None
+    assert dashboard.drilldown(yes, investigated="yes") == "investigated=yes"
+
+
+def test_weeks_are_filled_over_the_period_and_charted() -> None:
+    jan25, feb8 = dt.date(2021, 1, 25), dt.date(2021, 2, 8)
+    data = [(jan25, 3), (feb8, 1)]
+    assert dashboard.fill_weeks(data, None, None) == [
+        (jan25, 3),
+        (dt.date(2021, 2, 1), 0),
+        (feb8, 1),
+    ]
+    within = dashboard.fill_weeks(data, dt.date(2021, 1, 20), dt.date(2021, 2, 16))
+    assert [day for day, _n in within] == [
+        dt.date(2021, 1, 18),
+        jan25,
+        dt.date(2021, 2, 1),
+        feb8,
+        dt.date(2021, 2, 15),
+    ]
+    # An open or very long period: from the first to the last melding.
+    assert len(dashboard.fill_weeks(data, dt.date(2000, 1, 1), dt.date(2030, 1, 1))) == 3
+    assert dashboard.fill_weeks([], None, dt.date(2021, 2, 1)) == []
+    empty = dashboard.fill_weeks([], jan25, feb8)
+    assert empty == [(jan25, 0), (dt.date(2021, 2, 1), 0), (feb8, 0)]
+
+    chart = dashboard.week_chart(within)
+    assert chart is not None
+    assert [bar.count for bar in chart.bars] == [0, 3, 0, 1, 0]
+    tallest = max(chart.bars, key=lambda bar: bar.height)
+    assert tallest.count == 3
+    assert tallest.y >= dashboard.PAD_TOP
+    assert all(round(bar.y + bar.height, 2) == chart.bottom for bar in chart.bars)
+    assert all(chart.left <= bar.x < bar.x + bar.width <= chart.right for bar in chart.bars)
+    assert chart.y_ticks[0].text == "0"
+    assert int(chart.y_ticks[-1].text) >= 3
+    assert dashboard.week_chart([]) is None
+
+
+# ---------------------------------------------------------------------------
+# Definitions on small data
+
+
+def test_reopened_case_counts_once_as_investigated(client: Client, inspector, supervisor) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    for _round in range(2):
+        case = services.case_close(
+            case=case, actor=inspector, version=fresh(case).version, outcome=Outcome.INGETROKKEN
+        )
+        case = services.case_reopen(
+            case=case, actor=supervisor, version=fresh(case).version, reason="Nieuwe informatie"
+        )
+    assert fresh(case).state == State.UNDER_INVESTIGATION
+    figures = dashboard.dashboard_figures(Case.objects.all())
+    assert (figures.counts.received, figures.counts.investigated) == (1, 1)
+    assert (figures.counts.declined, figures.counts.not_triaged) == (0, 0)
+
+    client.force_login(supervisor)
+    page = get_dashboard(client)
+    assert number_by_testid(page, "count-investigated") == 1
+    href = html.unescape(
+        re.search(r'href="([^"]+)" data-count="1"><span data-testid="count-investigated"', page)[1]
+    )
+    assert result_count(client.get(href).content.decode()) == 1
+
+
+def test_meldingen_around_midnight_count_on_their_local_day(inspector) -> None:
+    # Winter time (UTC+1) and the night after the switch to summer time (UTC+2).
+    sunday_late = intake(inspector, received_at=local(2021, 1, 24, 23, 58))
+    monday_early = intake(inspector, received_at=local(2021, 1, 25, 0, 1))
+    summer_sunday = intake(inspector, received_at=local(2021, 3, 28, 23, 59))
+    summer_monday = intake(inspector, received_at=local(2021, 3, 29, 1, 30))
+    # In UTC, each pair falls on the same (Sunday) date.
+    for case in (monday_early, summer_monday):
+        assert case.received_at.astimezone(dt.UTC).weekday() == 6
+
+    assert figures_for("received_after=2021-01-25&received_before=2021-01-25").counts.received == 1
+    assert figures_for("received_before=2021-01-24").counts.received == 1
+    assert figures_for("received_after=2021-03-29&received_before=2021-03-29").counts.received == 1
+    assert figures_for("received_after=2021-03-28&received_before=2021-03-28").counts.received == 1
+    weeks = dict(figures_for("").by_week)
+    assert weeks == {
+        dt.date(2021, 1, 18): 1,
+        dt.date(2021, 1, 25): 1,
+        dt.date(2021, 3, 22): 1,
+        dt.date(2021, 3, 29): 1,
+    }
+    up_to_sunday = CaseFilter(QueryDict("received_before=2021-03-28"), queryset=Case.objects)
+    assert set(up_to_sunday.qs.values_list("pk", flat=True)) == {
+        sunday_late.pk,
+        monday_early.pk,
+        summer_sunday.pk,
+    }
+
+
+def _make_cases(n: int, inspector: Any, supervisor: Any) -> None:
+    states = [State.RECEIVED, State.UNDER_INVESTIGATION, State.CLOSED, State.EMPLOYER_CALLED]
+    for i in range(n):
+        employer = EmployerFactory(sector_id="JKQ"[i % 3])
+        if i % 5 == 4:
+            intake(supervisor, employer=employer, received_at=timezone.now() - dt.timedelta(i))
+        else:
+            case = case_in_state(states[i % 4], inspector=inspector, employer=employer)
+            if i % 4 == 1 and i % 3 == 0:
+                record_reached_call(case, inspector, employer_response="nee")
+
+
+def _dashboard_queries(client: Client, query: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        get_dashboard(client, query)
+    return len(ctx.captured_queries)
+
+
+def test_query_count_is_bounded_and_independent_of_the_number_of_cases(
+    client: Client, inspector, supervisor, django_assert_max_num_queries: Any
+) -> None:
+    """Per request: session, user, 2 permission look-ups, the user's groups (navigation),
+    the session save (+ its savepoint in tests) = 7; the dashboard: 2 to validate the model
+    filter values, 2 for all counts, 4 for the filter form's choices = 8."""
+    client.force_login(supervisor)
+    query = f"received_after=2020-01-01&sector=J&sector=K&inspector={inspector.pk}"
+    _make_cases(5, inspector, supervisor)
+    with django_assert_max_num_queries(16):
+        get_dashboard(client, query)
+    few = _dashboard_queries(client, query)
+    _make_cases(45, inspector, supervisor)
+    with django_assert_max_num_queries(16):
+        page = get_dashboard(client, query)
+    assert _dashboard_queries(client, query) == few
+    assert number_by_testid(page, "count-received") > 5  # the 50 cases are really counted
+
+
+# ---------------------------------------------------------------------------
+# The page itself
+
+
+def test_page_renders_chart_table_and_no_inline_styles(client: Client, inspector, supervisor):
+    for days in (3, 10, 10, 24):
+        intake(inspector, received_at=timezone.now() - dt.timedelta(days=days))
+    client.force_login(supervisor)
+    page = get_dashboard(client)
+    assert "style=" not in page
+    assert "<script" not in page
+    svg = re.search(r"<svg class=\"chart__svg\"[^>]*>.*?</svg>", page, re.S).group(0)
+    assert 'role="img"' in svg
+    assert '<title id="weeks-title">' in svg
+    assert '<desc id="weeks-desc">' in svg
+    assert 'aria-labelledby="weeks-title weeks-desc"' in svg
+    # Presentation attributes in SVG user units: decimal points, never Dutch decimal commas.
+    for value in re.findall(r' (?:x|y|width|height)="([^"]*)"', svg):
+        assert re.fullmatch(r"-?\d+(\.\d+)?", value), value
+    bars = re.findall(r'<rect class="chart__bar"', svg)
+    table_rows = re.findall(r'<tr data-key="\d{4}-\d{2}-\d{2}">', page)
+    assert len(bars) == len(table_rows) >= 3
+    assert number_by_testid(page, "count-received") == 4
+
+
+def test_invalid_filter_shows_an_error_and_no_figures(client: Client, supervisor) -> None:
+    client.force_login(supervisor)
+    page = get_dashboard(client, "received_after=2021-13-45")
+    assert 'role="alert"' in page
+    assert 'data-testid="count-received"' not in page
+
+
+def test_navigation_links_the_dashboard_for_supervisors_only(
+    client: Client, inspector, supervisor
+) -> None:
+    url = reverse("dashboard")
+    client.force_login(supervisor)
+    assert f'href="{url}"' in client.get(reverse("home")).content.decode()
+    client.force_login(inspector)
+    assert f'href="{url}"' not in client.get(reverse("home")).content.decode()
+
+
+def test_inspectors_get_403_and_cannot_record(client: Client, inspector) -> None:
+    client.force_login(inspector)
+    for name in ("dashboard", "snapshot_list"):
+        assert client.get(reverse(name)).status_code == 403
+    assert client.post(reverse("snapshot_create"), {"filter": KAMERBRIEF}).status_code == 403
+    with pytest.raises(services.NotPermittedError):
+        services.snapshot_create(actor=inspector, params=QueryDict(KAMERBRIEF))
+    assert not FigureSnapshot.objects.exists()
+
+
+def test_anonymous_goes_to_login(client: Client, db) -> None:
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+# ---------------------------------------------------------------------------
+# The new shared filter parameters
+
+
+def test_new_filter_parameters_on_the_case_list(client: Client, inspector, supervisor) -> None:
+    called = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    record_reached_call(called, inspector, employer_response="nee")
+    recognised = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    record_reached_call(recognised, inspector, employer_response="ja")
+    unknown_sector = case_in_state(
+        State.RECEIVED, inspector=inspector, employer=EmployerFactory(sector_id=None)
+    )
+    queued = intake(supervisor)
+
+    def refs(params: str) -> set[str]:
+        qs = CaseFilter(QueryDict(params), queryset=Case.objects.all()).qs
+        return set(qs.values_list("reference", flat=True))
+
+    everything = {c.reference for c in (called, recognised, unknown_sector, queued)}
+    assert refs("not_recognised=yes") == {called.reference}
+    assert refs("not_recognised=no") == everything - {called.reference}
+    assert refs("sector=null") == {unknown_sector.reference}
+    assert refs("sector=null&sector=J") == everything
+    assert refs("inspector=null") == {queued.reference}
+    client.force_login(supervisor)
+    page = client.get(f"{reverse('all_cases')}?not_recognised=yes").content.decode()
+    assert result_count(page) == 1
+
+
+# ---------------------------------------------------------------------------
+# Recorded figures (snapshots)
+
+
+def test_snapshot_freezes_figures_paragraph_filter_who_and_when(
+    client: Client, inspector, supervisor
+) -> None:
+    cases = [
+        intake(inspector, received_at=local(2021, 2, 1, 9, 0), topics=topics)
+        for topics in (("niet_mogen_thuiswerken",), ("werkdruk",), ("niet_mogen_thuiswerken",))
+    ]
+    services.case_take(case=cases[0], actor=inspector, version=fresh(cases[0]).version)
+    services.case_take_into_investigation(
+        case=cases[0], actor=inspector, version=fresh(cases[0]).version
+    )
+    client.force_login(supervisor)
+    page = get_dashboard(client, KAMERBRIEF)
+    seen = html.unescape(re.search(r'name="seen" value="([^"]*)"', page).group(1))
+    response = client.post(
+        reverse("snapshot_create"),
+        {"filter": KAMERBRIEF, "seen": seen, "label": "Kamervragen februari"},
+    )
+    snapshot = FigureSnapshot.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("snapshot_detail", kwargs={"pk": snapshot.pk})
+    assert (snapshot.received, snapshot.investigated, snapshot.only_not_allowed) == (3, 1, 2)
+    assert snapshot.created_by == supervisor
+    assert snapshot.label == "Kamervragen februari"
+    assert QueryDict(snapshot.filter_query) == QueryDict(KAMERBRIEF)
+    assert (snapshot.period_start, snapshot.period_end) == KAMERBRIEF_PERIOD
+    assert snapshot.paragraph == seen
+    stored = json.dumps(snapshot.figures, sort_keys=True)
+
+    detail_url = reverse("snapshot_detail", kwargs={"pk": snapshot.pk})
+    before = client.get(detail_url).content.decode()
+    assert number_by_testid(before, "count-received") == 3
+    assert number_by_testid(before, "count-investigated") == 1
+    assert "figure__link" not in before  # no links to lists of today
+
+    # The cases move on: more taken into investigation, one declined, a new melding.
+    for case in cases[1:]:
+        services.case_take(case=case, actor=inspector, version=fresh(case).version)
+    services.case_take_into_investigation(
+        case=cases[1], actor=inspector, version=fresh(cases[1]).version
+    )
+    services.case_decline(
+        case=cases[2], actor=inspector, version=fresh(cases[2]).version, outcome="ingetrokken"
+    )
+    intake(inspector, received_at=local(2021, 3, 1, 9, 0))
+    assert figures_for(KAMERBRIEF).counts.received == 4
+
+    again = FigureSnapshot.objects.get()
+    assert json.dumps(again.figures, sort_keys=True) == stored
+    assert (again.received, again.investigated, again.paragraph) == (3, 1, seen)
+    after = client.get(detail_url).content.decode()
+    assert number_by_testid(after, "count-received") == 3
+    assert number_by_testid(after, "count-investigated") == 1
+    assert number_by_testid(after, "count-declined") == 0
+    shown = re.search(r'data-testid="ministry-paragraph">([^<]*)<', after)[1]
+    assert html.unescape(shown) == seen
+    # The list of recorded figures shows it.
+    listing = client.get(reverse("snapshot_list")).content.decode()
+    assert f'data-snapshot="{snapshot.pk}"' in listing
+
+    # Frozen: the row cannot be changed or deleted.
+    with pytest.raises(AppendOnlyError):
+        again.save()
+    with pytest.raises(AppendOnlyError):
+        FigureSnapshot.objects.update(received=1)
+    with pytest.raises(AppendOnlyError):
+        again.delete()
+
+
+def test_recording_writes_an_event_without_melder_data(inspector, supervisor) -> None:
+    intake(
+        inspector,
+        received_at=local(2021, 2, 1, 9, 0),
+        melder=services.MelderInput(name="Geheime Melder", email="melder@example.org"),
+    )
+    snapshot = services.snapshot_create(actor=supervisor, params=QueryDict(KAMERBRIEF))
+    event = Event.objects.get(kind=EventKind.FIGURES_FROZEN)
+    assert event.actor == supervisor
+    assert event.case is None
+    assert event.data["snapshot_id"] == snapshot.pk
+    assert QueryDict(event.data["filter"]) == QueryDict(KAMERBRIEF)
+    check_event_data(event.data)
+    text = json.dumps(event.data) + json.dumps(snapshot.figures) + snapshot.paragraph
+    assert "Geheime" not in text
+    assert "melder@example.org" not in text
+
+
+def test_recording_needs_csrf(supervisor) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(supervisor)
+    response = client.post(reverse("snapshot_create"), {"filter": KAMERBRIEF})
+    assert response.status_code == 403
+    assert not FigureSnapshot.objects.exists()
+
+
+def test_recording_an_invalid_filter_changes_nothing(client: Client, supervisor) -> None:
+    client.force_login(supervisor)
+    response = client.post(reverse("snapshot_create"), {"filter": "received_after=gisteren"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("dashboard"))
+    assert not FigureSnapshot.objects.exists()
+    assert not Event.objects.filter(kind=EventKind.FIGURES_FROZEN).exists()
+
+
+def test_recording_warns_when_figures_changed_since_the_page(
+    client: Client, inspector, supervisor
+) -> None:
+    intake(inspector, received_at=local(2021, 2, 1, 9, 0))
+    client.force_login(supervisor)
+    page = get_dashboard(client, KAMERBRIEF)
+    seen = html.unescape(re.search(r'name="seen" value="([^"]*)"', page).group(1))
+    intake(inspector, received_at=local(2021, 2, 2, 9, 0))
+    response = client.post(
+        reverse("snapshot_create"), {"filter": KAMERBRIEF, "seen": seen}, follow=True
+    )
+    levels = [m.level_tag for m in response.context["messages"]]
+    assert levels == ["warning", "success"]
+    assert FigureSnapshot.objects.get().received == 2
+
+
+# ---------------------------------------------------------------------------
+# The paragraph
+
+
+def test_paragraph_uses_dutch_dates_and_the_three_numbers(db) -> None:
+    from cases.selectors import CaseCounts
+
+    counts = CaseCounts(
+        received=746, investigated=627, only_not_allowed=545, declined=60, not_triaged=59
+    )
+    text = dashboard.ministry_paragraph(counts, dt.date(2021, 1, 25), dt.date(2021, 4, 9))
+    assert re.search(r"\b25 januari\b(?! 2021)", text)
+    assert "9 april 2021" in text
+    assert [int(n) for n in re.findall(r"\b\d{3}\b", text)] == [746, 627, 545]
+    across = dashboard.ministry_paragraph(counts, dt.date(2020, 12, 28), dt.date(2021, 1, 3))
+    assert "28 december 2020" in across and "3 januari 2021" in across
