@@ -15,41 +15,15 @@ PostgreSQL with generate_series and a fixed arithmetic "random" (deterministic).
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from throwaway_pg import throwaway_database
+
 DB = "bench_case_list"
-
-
-def setup_django() -> None:
-    host = os.environ.get("PGHOST", "127.0.0.1")
-    port = os.environ.get("PGPORT", "5432")
-    user = os.environ.get("PGUSER", "postgres")
-    os.environ["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{DB}"
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspectie.settings")
-    import django
-
-    django.setup()
-
-
-def admin_connection() -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("PGUSER", "postgres"),
-        dbname="postgres",
-        autocommit=True,
-    )
 
 
 GENERATE = """
@@ -174,17 +148,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    with admin_connection() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-        conn.execute(f"CREATE DATABASE {DB}")
-    try:
-        setup_django()
+    with throwaway_database(DB):
         from django.contrib.auth.models import Group, User
-        from django.core.management import call_command
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        call_command("migrate", verbosity=0)
         supervisor = User.objects.create_user("bench-teamleider")
         supervisor.groups.add(Group.objects.get(name="Teamleider"))
         inspector = User.objects.create_user("bench-inspecteur", first_name="Bench")
@@ -215,12 +183,6 @@ def main() -> int:
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of this process: {peak:.0f} MB")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connection() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
     return 0
 
 

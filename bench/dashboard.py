@@ -19,7 +19,6 @@ backend. Data is generated inside PostgreSQL with generate_series and fixed arit
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
@@ -27,34 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from throwaway_pg import throwaway_database
+
 DB = "bench_dashboard"
-
-
-def setup_django() -> None:
-    host = os.environ.get("PGHOST", "127.0.0.1")
-    port = os.environ.get("PGPORT", "5432")
-    user = os.environ.get("PGUSER", "postgres")
-    os.environ["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{DB}"
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inspectie.settings")
-    import django
-
-    django.setup()
-
-
-def admin_connection() -> Any:
-    import psycopg
-
-    return psycopg.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("PGUSER", "postgres"),
-        dbname="postgres",
-        autocommit=True,
-    )
 
 
 CLEAR = """
@@ -312,19 +286,13 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    with admin_connection() as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-        conn.execute(f"CREATE DATABASE {DB}")
-    try:
-        setup_django()
+    with throwaway_database(DB):
         from django.contrib.auth.models import Group, User
-        from django.core.management import call_command
         from django.db import connection
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
-        call_command("migrate", verbosity=0)
         supervisor = User.objects.create_user("bench-teamleider", first_name="Bench")
         supervisor.groups.add(Group.objects.get(name="Teamleider"))
         inspectors = []
@@ -401,12 +369,6 @@ def main() -> int:
             "q page = queries of the whole dashboard page; q view = the page without the "
             "session, user, permission and navigation queries every page makes"
         )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with admin_connection() as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
     return 0
 
 

@@ -31,16 +31,22 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connections
 from django.db.models import Case as Case_
-from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, TruncWeek
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.filters import CaseFilter, not_recognised_q, only_topic_q, overdue_q
+from cases.filters import CaseFilter, not_recognised_q, overdue_q
 from cases.models import DECLINE_OUTCOMES, NOT_ALLOWED_TOPIC, Case, Outcome, State
-from cases.selectors import _DECLINED, _NOT_TRIAGED, KAMERBRIEF_PERIOD, CaseCounts
+from cases.selectors import (
+    DECLINED_Q,
+    KAMERBRIEF_PERIOD,
+    CaseCounts,
+    countable,
+    headline_aggregates,
+)
 
 NULL = "null"  # the shared filter's value for "no sector" / "nobody" (django-filter null_value)
 MAX_CHART_WEEKS = 265  # gaps are filled with zero weeks for periods up to about five years
@@ -136,16 +142,10 @@ def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Fi
     """All dashboard figures for `cases` (already narrowed by permissions and the shared
     FilterSet) in two queries, whatever the number of meldingen."""
     today = today or timezone.localdate()
-    if cases.query.distinct or cases.query.is_sliced:
-        cases = Case.objects.filter(pk__in=cases.values("pk"))
-    base = cases.order_by()
+    base = countable(cases)
     not_recognised = not_recognised_q()
     totals = base.aggregate(
-        received=Count("pk"),
-        investigated=Count("pk", filter=Q(investigated_at__isnull=False)),
-        only_not_allowed=Count("pk", filter=only_topic_q(NOT_ALLOWED_TOPIC)),
-        declined=Count("pk", filter=_DECLINED),
-        not_triaged=Count("pk", filter=_NOT_TRIAGED),
+        **headline_aggregates(),
         overdue=Count("pk", filter=overdue_q(today)),
         not_recognised=Count("pk", filter=not_recognised),
         not_recognised_employers=Count("employer", filter=not_recognised, distinct=True),
@@ -163,7 +163,7 @@ def _breakdown_rows(base: QuerySet[Case]) -> list[dict[str, Any]]:
     blank = Value("", output_field=CharField())
     week = TruncWeek("received_at", tzinfo=_local_zone())
     # Per state, and for the declined ones (never investigated, closed) their outcome.
-    declined_outcome = Case_(When(_DECLINED, then="outcome"), default=blank)
+    declined_outcome = Case_(When(DECLINED_Q, then="outcome"), default=blank)
     assignee_name = Concat("assignee__first_name", Value(" "), "assignee__last_name")
     if connections[base.db].vendor == "postgresql":
         return _grouping_sets(base, week, declined_outcome, assignee_name)

@@ -25,8 +25,8 @@ from cases.permissions import intake_queue_q, visible_cases
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
 KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
 
-_DECLINED = Q(investigated_at__isnull=True, state=State.CLOSED)
-_NOT_TRIAGED = Q(investigated_at__isnull=True) & ~Q(state=State.CLOSED)
+DECLINED_Q = Q(investigated_at__isnull=True, state=State.CLOSED)
+NOT_TRIAGED_Q = Q(investigated_at__isnull=True) & ~Q(state=State.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -45,22 +45,32 @@ class CaseCounts:
         ]
 
 
+def countable(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` ready for aggregation: unordered, and without DISTINCT or LIMIT (aggregating
+    over those needs a subquery, so the selected rows are counted instead)."""
+    if cases.query.distinct or cases.query.is_sliced:
+        cases = Case.objects.filter(pk__in=cases.values("pk"))
+    return cases.order_by()
+
+
+def headline_aggregates() -> dict[str, Count]:
+    """The headline counts (see the module docstring) as aggregate expressions."""
+    return {
+        "received": Count("pk"),
+        "investigated": Count("pk", filter=Q(investigated_at__isnull=False)),
+        "only_not_allowed": Count("pk", filter=only_topic_q(NOT_ALLOWED_TOPIC)),
+        "declined": Count("pk", filter=DECLINED_Q),
+        "not_triaged": Count("pk", filter=NOT_TRIAGED_Q),
+    }
+
+
 def case_counts(cases: QuerySet[Case]) -> CaseCounts:
     """Headline counts for `cases` in two queries, whatever the number of cases."""
-    if cases.query.distinct or cases.query.is_sliced:
-        # Aggregating over DISTINCT/LIMIT needs a subquery; count the selected rows instead.
-        cases = Case.objects.filter(pk__in=cases.values("pk"))
-    base = cases.order_by()
-    totals = base.aggregate(
-        received=Count("pk"),
-        investigated=Count("pk", filter=Q(investigated_at__isnull=False)),
-        only_not_allowed=Count("pk", filter=only_topic_q(NOT_ALLOWED_TOPIC)),
-        declined=Count("pk", filter=_DECLINED),
-        not_triaged=Count("pk", filter=_NOT_TRIAGED),
-    )
+    base = countable(cases)
+    totals = base.aggregate(**headline_aggregates())
     by_outcome = {
         row["outcome"]: row["n"]
-        for row in base.filter(_DECLINED).values("outcome").annotate(n=Count("pk"))
+        for row in base.filter(DECLINED_Q).values("outcome").annotate(n=Count("pk"))
     }
     return CaseCounts(declined_by_outcome=by_outcome, **totals)
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 
 from cases.models import Role
 from tests.factories import make_user
@@ -32,6 +35,21 @@ def require_postgres() -> None:
         if IN_CI:
             pytest.fail(f"{message}; CI must run this test, not skip it")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def kamerbrief(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """The kamerbrief_2021 fixture, loaded once per test module inside a transaction that is
+    rolled back at the end of the module (tests using it must not need transactions)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", "kamerbrief_2021", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(kamerbrief: None, db: None) -> None:
+    """Per test: a savepoint inside the module's kamerbrief_2021 transaction."""
 
 
 @pytest.fixture

@@ -8,14 +8,12 @@ import html
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -33,20 +31,6 @@ from tests.test_dashboard import (
     number_by_testid,
     result_count,
 )
-
-
-@pytest.fixture(scope="module")
-def kamerbrief(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """The kamerbrief_2021 fixture, once for this module, rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", "kamerbrief_2021", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def loaded(kamerbrief: None, db: None) -> None:
-    """Per test: a savepoint inside the module transaction."""
 
 
 @pytest.fixture

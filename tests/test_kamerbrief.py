@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -25,20 +22,6 @@ from tests.pycounts import case_rows, python_counts, python_filter, random_param
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kamerbrief_2021.json"
 UTC = dt.UTC
-
-
-@pytest.fixture(scope="module")
-def kamerbrief(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """Load the fixture once for this module, inside a transaction rolled back at the end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", "kamerbrief_2021", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def loaded(kamerbrief: None, db: None) -> None:
-    """Per test: a savepoint inside the module transaction."""
 
 
 def period(start: dt.date, end: dt.date) -> Any:
