@@ -26,6 +26,7 @@ from cases.models import (
     Employer,
     Event,
     EventKind,
+    FigureSnapshot,
     InspectorProfile,
     Letter,
     Melder,
@@ -325,6 +326,26 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["case__reference", "actor__username"]
     list_select_related = ["actor", "case"]
     readonly_fields = ["created_at", "actor", "kind", "case", "from_state", "to_state", "data"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FigureSnapshot)
+class FigureSnapshotAdmin(admin.ModelAdmin):
+    """Recorded figures are evidence of what was reported: read-only here."""
+
+    list_display = ["created_at", "created_by", "label", "received", "investigated"]
+    list_select_related = ["created_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in FigureSnapshot._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

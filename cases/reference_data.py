@@ -58,7 +58,12 @@ _CASE_WORK = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTEUR: _CASE_WORK,
-    Role.TEAMLEIDER: [*_CASE_WORK, "cases.supervise_cases", "cases.view_event"],
+    Role.TEAMLEIDER: [
+        *_CASE_WORK,
+        "cases.supervise_cases",
+        "cases.view_event",
+        "cases.view_figuresnapshot",
+    ],
     Role.FUNCTIONEEL_BEHEERDER: [
         "auth.view_user",
         "auth.add_user",

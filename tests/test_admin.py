@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.models import (
@@ -376,3 +377,27 @@ def test_deactivating_a_user_is_an_event(functional_admin: User, no_role_user: U
     assert not User.objects.get(pk=no_role_user.pk).is_active
     event = Event.objects.filter(kind=EventKind.USER_CHANGED).get()
     assert "is_active" in event.data["fields"]
+
+
+def test_recorded_figures_are_read_only_in_the_admin(staff_supervisor: User) -> None:
+    from cases.models import FigureSnapshot
+
+    snapshot = FigureSnapshot.objects.create(
+        created_at=timezone.now(),
+        created_by=staff_supervisor,
+        received=3,
+        investigated=2,
+        only_not_allowed=1,
+        paragraph="Sinds ...",
+        figures={},
+    )
+    client = client_for(staff_supervisor)
+    assert client.get(admin_url(FigureSnapshot, "changelist")).status_code == 200
+    assert client.get(admin_url(FigureSnapshot, "add")).status_code == 403
+    page = client.get(admin_url(FigureSnapshot, "change", snapshot.pk))
+    assert page.status_code == 200 and 'name="_save"' not in html(page)
+    assert (
+        client.post(admin_url(FigureSnapshot, "delete", snapshot.pk), {"post": "yes"}).status_code
+        == 403
+    )
+    assert FigureSnapshot.objects.filter(pk=snapshot.pk, received=3).exists()
