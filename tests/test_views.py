@@ -298,3 +298,16 @@ def test_templates_have_no_inline_scripts_styles_or_handlers() -> None:
         text = path.read_text(encoding="utf-8")
         offenders += [f"{path.name}: {p.pattern}" for p in INLINE if p.search(text)]
     assert not offenders
+
+
+def test_session_expires_after_inactivity(client, inspector, settings) -> None:
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE <= 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # activity extends the session
+    client.force_login(inspector)
+    assert client.get(reverse("my_cases")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get(reverse("my_cases"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
