@@ -319,39 +319,33 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
         return super().response_change(request, obj)
 
 
+class HistoryAdmin(admin.ModelAdmin):
+    """History and evidence: readable, never added, changed or deleted here."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(HistoryAdmin):
     list_display = ["created_at", "kind", "actor", "case", "from_state", "to_state"]
     list_filter = ["kind"]
     search_fields = ["case__reference", "actor__username"]
     list_select_related = ["actor", "case"]
-    readonly_fields = ["created_at", "actor", "kind", "case", "from_state", "to_state", "data"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(FigureSnapshot)
-class FigureSnapshotAdmin(admin.ModelAdmin):
-    """Recorded figures are evidence of what was reported: read-only here."""
+class FigureSnapshotAdmin(HistoryAdmin):
+    """Recorded figures are evidence of what was reported."""
 
     list_display = ["created_at", "created_by", "label", "received", "investigated"]
     list_select_related = ["created_by"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in FigureSnapshot._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
