@@ -14,8 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import action_forms as af
 from cases import permissions, selectors, services
+from cases.access import case_worker_required
 from cases.forms import apply_service_errors
 from cases.models import Case, Criterion, EmployerResponse, EventKind, State
 
@@ -215,22 +215,20 @@ def auto_id(action: str, agreement: Any = None) -> str:
 
 
 def _case_or_404(request: HttpRequest, reference: str) -> Case:
-    if not permissions.is_case_worker(request.user):
-        raise PermissionDenied
     case = selectors.case_page(request.user, reference)
     if case is None:
         raise Http404
     return case
 
 
-@login_required
+@case_worker_required
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     return _render(request, case)
 
 
-@login_required
+@case_worker_required
 @require_POST
 def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
     case = _case_or_404(request, reference)

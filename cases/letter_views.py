@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -21,8 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import letters, permissions, services
+from cases.access import case_worker_required, visible_case_or_404
 from cases.models import Case, Letter, SentVia, State
 
+CASES = Case.objects.select_related("employer")
 PREVIEW_STATES = (State.EMPLOYER_CALLED, State.AGREEMENTS_CONFIRMED)
 
 
@@ -43,16 +44,6 @@ class MarkSentForm(VersionForm):
 
 class RegenerateForm(VersionForm):
     reason = forms.CharField(required=False, label=gettext_lazy("Reason"))
-
-
-def _visible_case(request: HttpRequest, reference: str) -> Case:
-    """A case the user may see; other cases are a 404. Users who handle no cases at all
-    (no role, functional admin) get a 403, as on every case page."""
-    if not permissions.is_case_worker(request.user):
-        raise PermissionDenied
-    return get_object_or_404(
-        permissions.visible_cases(request.user).select_related("employer"), reference=reference
-    )
 
 
 def _require_act(request: HttpRequest, case: Case) -> None:
@@ -98,11 +89,11 @@ def _pdf_response(content: bytes, filename: str, *, attachment: bool) -> HttpRes
     return response
 
 
-@login_required
+@case_worker_required
 @require_GET
 def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
     """The draft letter (watermarked CONCEPT), shown inline; nothing is stored."""
-    case = _visible_case(request, reference)
+    case = visible_case_or_404(request, reference, CASES)
     _require_act(request, case)
     if case.state not in PREVIEW_STATES:
         messages.error(
@@ -121,11 +112,11 @@ def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
     return _pdf_response(pdf, f"{case.reference}-concept.pdf", attachment=False)
 
 
-@login_required
+@case_worker_required
 @require_POST
 def letter_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     """Confirm the agreements and issue the final letter."""
-    case = _visible_case(request, reference)
+    case = visible_case_or_404(request, reference, CASES)
     _require_act(request, case)
     form = VersionForm(request.POST)
     try:
@@ -145,11 +136,11 @@ def letter_confirm(request: HttpRequest, reference: str) -> HttpResponse:
     return _back(request)
 
 
-@login_required
+@case_worker_required
 @require_GET
 def letter_download(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     """A stored letter as an attachment; each download is an Event."""
-    case = _visible_case(request, reference)
+    case = visible_case_or_404(request, reference, CASES)
     letter = get_object_or_404(Letter.objects.select_related("case"), case=case, number=number)
     try:
         content = services.letter_download(letter=letter, actor=request.user)
@@ -161,11 +152,11 @@ def letter_download(request: HttpRequest, reference: str, number: int) -> HttpRe
     return _pdf_response(content, letters.download_filename(letter), attachment=True)
 
 
-@login_required
+@case_worker_required
 @require_POST
 def letter_mark_sent(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     """Record when and how a letter was sent."""
-    case = _visible_case(request, reference)
+    case = visible_case_or_404(request, reference, CASES)
     _require_act(request, case)
     letter = get_object_or_404(Letter, case=case, number=number)
     form = MarkSentForm(request.POST)
@@ -192,11 +183,11 @@ def letter_mark_sent(request: HttpRequest, reference: str, number: int) -> HttpR
     return _back(request)
 
 
-@login_required
+@case_worker_required
 @require_POST
 def letter_regenerate(request: HttpRequest, reference: str) -> HttpResponse:
     """Supervisor only: a new version of the letter, with a reason."""
-    case = _visible_case(request, reference)
+    case = visible_case_or_404(request, reference, CASES)
     if not permissions.can_regenerate_letter(request.user, case):
         raise PermissionDenied
     form = RegenerateForm(request.POST)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -21,24 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions, selectors, services
+from cases.access import (
+    case_worker_required,
+    role_required,
+    supervisor_required,
+    visible_case_or_404,
+)
 from cases.filters import filtered_cases
 from cases.forms import IntakeForm, apply_service_errors
 from cases.models import Case, State
 
 PAGE_SIZE = 50
-
-
-def case_worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in (else to the login page) and an inspector or supervisor (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not permissions.is_case_worker(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET
@@ -159,11 +150,9 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return _case_list(request, "mine")
 
 
-@login_required
+@supervisor_required
 @require_GET
 def all_cases(request: HttpRequest) -> HttpResponse:
-    if not permissions.is_supervisor(request.user):
-        raise PermissionDenied
     return _case_list(request, "all")
 
 
@@ -171,15 +160,10 @@ def all_cases(request: HttpRequest) -> HttpResponse:
 # Writes
 
 
-def _case_for(request: HttpRequest, reference: str) -> Case:
-    """A case the user may see at all; anything else is a 404."""
-    return get_object_or_404(permissions.visible_cases(request.user), reference=reference)
-
-
 @case_worker_required
 @require_POST
 def case_take(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _case_for(request, reference)
+    case = visible_case_or_404(request, reference)
     try:
         services.case_take(case=case, actor=request.user, version=request.POST.get("version"))
     except services.ServiceError as exc:
@@ -194,11 +178,9 @@ def case_take(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("intake_queue")
 
 
-@case_worker_required
+@role_required(permissions.can_register)
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_register(request.user):
-        raise PermissionDenied
     form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
     if request.method == "POST":
         case = _register(request, form)

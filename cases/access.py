@@ -1,0 +1,46 @@
+"""How views apply cases.permissions: one decorator for "which users may use this page",
+one lookup for "this case, if the user may see it"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from cases import permissions
+from cases.models import Case
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
+    """Signed in (else to the login page) and `check(user)` true (else 403)."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not check(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+case_worker_required = role_required(permissions.is_case_worker)
+supervisor_required = role_required(permissions.is_supervisor)
+
+
+def visible_case_or_404(
+    request: HttpRequest, reference: str, queryset: QuerySet[Case] | None = None
+) -> Case:
+    """The case if this user may see it; another inspector's case is a 404, not a 403."""
+    return get_object_or_404(permissions.visible_cases(request.user, queryset), reference=reference)
