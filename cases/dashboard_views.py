@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import dashboard, permissions, services
 from cases.access import role_required
-from cases.filters import filtered_cases
+from cases.filters import filtered_cases, panel_context
 from cases.models import FigureSnapshot
 
 SNAPSHOTS_PER_PAGE = 50
@@ -31,9 +31,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     case_filter, cases = filtered_cases(request.user, request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
-        "filter_form": case_filter.form,
-        "filter_fields": [case_filter.form[name] for name in case_filter.filters],
-        "filtered": any(request.GET.get(name) for name in case_filter.filters),
+        **panel_context(case_filter, request.GET),
         "presets": [],
     }
     if case_filter.is_valid():

@@ -229,6 +229,19 @@ class CaseFilter(django_filters.FilterSet):
         )
 
 
+def panel_context(
+    case_filter: CaseFilter, params: Any, names: list[str] | None = None
+) -> dict[str, Any]:
+    """What templates/cases/includes/filter_panel.html needs: the form, the fields shown
+    (`names`, default all) and whether any of them is in use."""
+    names = names if names is not None else list(case_filter.filters)
+    return {
+        "filter_form": case_filter.form,
+        "filter_fields": [case_filter.form[name] for name in names],
+        "filtered": any(params.get(name) for name in names),
+    }
+
+
 def filtered_cases(user: Any, params: Any) -> tuple[CaseFilter, QuerySet[Case]]:
     """The permission queryset for `user`, narrowed by the shared filter parameters.
 

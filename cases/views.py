@@ -25,7 +25,7 @@ from cases.access import (
     supervisor_required,
     visible_case_or_404,
 )
-from cases.filters import filtered_cases
+from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
 from cases.models import Case, State
 
@@ -127,9 +127,7 @@ def _case_list(request: HttpRequest, scope: str) -> HttpResponse:
     context = {
         "scope": scope,
         "config": config,
-        "filter_form": case_filter.form,
-        "filter_fields": [case_filter.form[name] for name in config["filters"]],
-        "filtered": any(request.GET.get(name) for name in config["filters"]),
+        **panel_context(case_filter, request.GET, config["filters"]),
         "page": page,
         "sort": sort,
         "query": query.urlencode(),
