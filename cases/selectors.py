@@ -16,10 +16,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from cases.filters import only_topic_q, received_between
-from cases.models import NOT_ALLOWED_TOPIC, Case, Outcome, State
+from cases.models import (
+    NOT_ALLOWED_TOPIC,
+    Agreement,
+    Call,
+    Case,
+    Event,
+    EventKind,
+    Letter,
+    Outcome,
+    State,
+)
 from cases.permissions import intake_queue_q, visible_cases
 
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
@@ -126,22 +137,12 @@ def intake_queue(user: Any) -> QuerySet[Case]:
 
 
 def my_cases(user: Any) -> QuerySet[Case]:
-    """Open cases assigned to `user`, oldest deadline first."""
-    return (
-        Case.objects.filter(assignee=user)
-        .exclude(state=State.CLOSED)
-        .select_related("employer")
-        .prefetch_related("topics")
-        .order_by("received_at", "pk")
-    )
+    """Open cases assigned to `user` (list them with `list_rows`)."""
+    return Case.objects.filter(assignee=user).exclude(state=State.CLOSED)
 
 
 def case_page(user: Any, reference: str) -> Case | None:
     """A case with everything the case page shows, in a fixed number of queries."""
-    from django.db.models import Prefetch
-
-    from cases.models import Agreement, Call, Event, Letter
-
     return (
         visible_cases(user)
         .select_related("employer__sector", "assignee", "main_case", "created_by")
@@ -162,8 +163,6 @@ def case_page(user: Any, reference: str) -> Case | None:
 
 def events_since(case: Case, moment: Any) -> list[Any]:
     """Writes on `case` after `moment` (what changed while a page was open)."""
-    from cases.models import Event, EventKind
-
     if moment is None:
         return []
     return list(
@@ -176,6 +175,4 @@ def events_since(case: Case, moment: Any) -> list[Any]:
 
 def today() -> dt.date:
     """Today in Europe/Amsterdam: the day deadlines and due dates are compared with."""
-    from django.utils import timezone
-
     return timezone.localdate()
