@@ -49,8 +49,6 @@ ALLOWED_DATA_KEYS = frozenset(
         "username",
         "filter",
         "rows",
-        "format",
-        "ip",
         "snapshot_id",
     }
 )
