@@ -65,12 +65,14 @@ def test_inspector_handles_a_melding_from_intake_to_closing(
     check_accessibility(page, "case-employer-called")
 
     due = (timezone.localdate() + dt.timedelta(days=21)).isoformat()
-    for text in ("Kantoorpersoneel werkt thuis", "Thuiswerkbeleid naar alle medewerkers"):
+    texts = ("Kantoorpersoneel werkt thuis", "Thuiswerkbeleid naar alle medewerkers")
+    for count, text in enumerate(texts, start=1):
         add = open_action(page, "agreement_add")
         add.get_by_label("Afspraak").fill(text)
         add.get_by_label("Uiterlijk").fill(due)
         add.get_by_role("button").click()
-    expect(page.get_by_test_id("agreement")).to_have_count(2)
+        # Wait for the page after the post before opening the next form.
+        expect(page.get_by_test_id("agreement")).to_have_count(count)
 
     page.get_by_role("button", name="Afspraken bevestigen en brief versturen").click()
     expect(page.get_by_test_id("case-state")).to_have_text("Afspraken per brief bevestigd")
@@ -83,6 +85,8 @@ def test_inspector_handles_a_melding_from_intake_to_closing(
         block.get_by_label("Nagekomen", exact=True).check()
         block.get_by_role("button").click()
         expect(page.get_by_role("status").first).to_contain_text("vastgelegd")
+        status_cell = page.get_by_test_id("agreement").nth(index).locator("td").nth(2)
+        expect(status_cell).to_have_text("Nagekomen")
     close = open_action(page, "close")
     close.get_by_label("Afspraken nagekomen").check()
     close.get_by_role("button").click()
@@ -136,6 +140,7 @@ def test_decline_and_stale_page_from_two_browsers(
     assign = open_action(theirs, "assign")
     assign.get_by_label("Toewijzen aan").select_option(label=inspector.get_full_name())
     assign.get_by_role("button").click()
+    expect(theirs.get_by_role("status").first).to_contain_text("toegewezen")
     decline = open_action(theirs, "decline")
     decline.get_by_label("Buiten bevoegdheid").check()
     decline.get_by_role("button").click()

@@ -12,6 +12,11 @@ from tests.browser.conftest import check_accessibility, login
 from tests.factories import EmployerFactory, case_in_state, intake
 
 
+def employer_names(*names: str) -> list[re.Pattern[str]]:
+    """Employer cells in this order: each starts with "<name> B.V." (a city may follow)."""
+    return [re.compile(rf"^\s*{re.escape(name)} B\.V\.") for name in names]
+
+
 def test_login_page_is_accessible(page: Any, live_server: Any, csp_watch: Any, db: Any) -> None:
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/inloggen/\?next=/$"))
@@ -100,12 +105,15 @@ def test_supervisor_filters_and_sorts_all_meldingen(
     check_accessibility(page, "supervisor-all-cases")
     expect(page.get_by_test_id("result-count")).to_have_text("3 meldingen")
 
+    # Sorting navigates; the web-first assertion waits for the new page instead of
+    # reading the rows of the page that is being replaced.
+    employer_cells = page.locator("tbody tr td:nth-child(3)")
     page.get_by_role("link", name="Werkgever").click()
-    names = page.locator("tbody tr td:nth-child(3)").all_inner_texts()
-    assert [n.split("\n")[0] for n in names] == ["Alfa B.V.", "Midden B.V.", "Omega B.V."]
+    expect(page).to_have_url(re.compile(r"[?&]sort=employer(&|$)"))
+    expect(employer_cells).to_have_text(employer_names("Alfa", "Midden", "Omega"))
     page.get_by_role("link", name=re.compile("Werkgever")).click()
-    names = page.locator("tbody tr td:nth-child(3)").all_inner_texts()
-    assert [n.split("\n")[0] for n in names] == ["Omega B.V.", "Midden B.V.", "Alfa B.V."]
+    expect(page).to_have_url(re.compile(r"[?&]sort=-employer(&|$)"))
+    expect(employer_cells).to_have_text(employer_names("Omega", "Midden", "Alfa"))
 
     page.get_by_text("Filteren", exact=True).click()
     page.get_by_role("group", name="Status").get_by_label("In onderzoek").check()
