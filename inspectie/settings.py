@@ -173,6 +173,9 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 # permission-checked views.
 DOCUMENT_ROOT = Path(os.environ.get("DOCUMENT_ROOT", str(BASE_DIR / "var" / "documents")))
 
+# Django's ModelBackend with permissions read in one query (cases/auth.py).
+AUTHENTICATION_BACKENDS = ["cases.auth.PermissionBackend"]
+
 # Sessions expire after inactivity.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True

@@ -260,3 +260,32 @@ def test_role_permissions(role: str, has: set[str], lacks: set[str]) -> None:
     assert not (lacks & codenames)
     # Nobody may delete anything through a role.
     assert not {c for c in codenames if c.startswith("delete_")}
+
+
+def test_permission_backend_answers_like_modelbackend_in_one_query(
+    users: dict[str, Any], django_assert_num_queries: Any
+) -> None:
+    """cases.auth.PermissionBackend reads a user's own and group permissions in one UNION;
+    the answers equal Django's ModelBackend for every kind of user."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from cases.auth import PermissionBackend
+
+    mixed = make_user(Role.INSPECTEUR, username="gemengd")
+    mixed.user_permissions.add(Permission.objects.get(codename="supervise_cases"))
+    superuser = User.objects.create_superuser("super", password="x-Thuiswerk-2021")
+    User.objects.filter(pk=users["inactive_inspector"].pk).update(is_active=False)
+    people = [u for u in users.values() if isinstance(u, User)] + [mixed, superuser]
+    for person in people:
+        expected = ModelBackend().get_all_permissions(User.objects.get(pk=person.pk))
+        fresh_user = User.objects.get(pk=person.pk)
+        assert PermissionBackend().get_all_permissions(fresh_user) == expected, person
+    assert "cases.supervise_cases" in PermissionBackend().get_all_permissions(
+        User.objects.get(pk=mixed.pk)
+    )
+
+    fresh_user = User.objects.get(pk=mixed.pk)
+    with django_assert_num_queries(1):
+        assert fresh_user.has_perm(permissions.SUPERVISE)
+        assert fresh_user.has_perm(permissions.ACT)
+        assert not fresh_user.has_perm("cases.delete_event")
