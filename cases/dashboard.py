@@ -310,12 +310,7 @@ def canonical_params(case_filter: CaseFilter) -> QueryDict:
     query = QueryDict(mutable=True)
     data = case_filter.form.cleaned_data
     for name in case_filter.filters:
-        value = data.get(name)
-        form_field = case_filter.form.fields[name]
-        if value in (None, "", [], ()):
-            continue
-        items = _items(value)
-        texts = [_param_text(form_field, item) for item in items]
+        texts = [_param_text(item) for item in _items(data.get(name))]
         texts = [t for t in texts if t]
         if texts:
             query.setlist(name, sorted(set(texts)) if len(texts) > 1 else texts)
@@ -323,16 +318,14 @@ def canonical_params(case_filter: CaseFilter) -> QueryDict:
 
 
 def _items(value: Any) -> list[Any]:
-    """A cleaned filter value as a list (multiple-choice values are lists or querysets)."""
-    return list(value) if isinstance(value, list | tuple | set | QuerySet) else [value]
+    """A cleaned filter value as a list (multiple-choice values are lists)."""
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, list | tuple | set) else [value]
 
 
-def _param_text(form_field: Any, item: Any) -> str:
-    if isinstance(item, dt.date):
-        return item.isoformat()
-    if hasattr(item, "_meta"):
-        return str(getattr(item, getattr(form_field, "to_field_name", None) or "pk"))
-    return str(item).strip()
+def _param_text(item: Any) -> str:
+    return item.isoformat() if isinstance(item, dt.date) else str(item).strip()
 
 
 MULTI_VALUED = frozenset({"state", "sector", "channel", "outcome"})  # OR within, so intersect
@@ -370,32 +363,25 @@ def drilldown(params: QueryDict, **narrow: str) -> str | None:
 
 
 def describe_filter(case_filter: CaseFilter) -> list[tuple[str, str]]:
-    """The active filter as (label, value) pairs for people, in the form's language.
-
-    Uses the cleaned values (model instances, dates); no queries."""
+    """The active filter as (label, value) pairs for people, in the form's language."""
     described: list[tuple[str, str]] = []
     data = case_filter.form.cleaned_data
     for name in case_filter.filters:
+        items = _items(data.get(name))
+        if not items:
+            continue
         form_field = case_filter.form.fields[name]
-        texts = [_describe(form_field, item) for item in _items(data.get(name))]
-        texts = [text for text in texts if text]
+        labels = dict(form_field.choices) if hasattr(form_field, "choices") else {}
+        texts = [text for text in (_describe(item, labels) for item in items) if text]
         if texts:
             described.append((str(form_field.label), ", ".join(texts)))
     return described
 
 
-def _describe(form_field: Any, item: Any) -> str:
-    if item in (None, ""):
-        return ""
+def _describe(item: Any, labels: dict[Any, Any]) -> str:
     if isinstance(item, dt.date):
         return formats.date_format(item, "j F Y")
-    if hasattr(item, "_meta"):
-        return str(getattr(form_field, "label_from_instance", str)(item))
-    if getattr(form_field, "null_label", None) and item == form_field.null_value:
-        return str(form_field.null_label)
-    if hasattr(form_field, "queryset"):  # a model choice that is not an instance: none
-        return str(item)
-    return str(dict(form_field.choices).get(item, item))
+    return str(labels.get(item, item)).strip()
 
 
 # ---------------------------------------------------------------------------

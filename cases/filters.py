@@ -8,6 +8,7 @@ time on 9 April, which is 21:59 UTC.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import django_filters
@@ -15,6 +16,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
@@ -67,25 +69,49 @@ def not_recognised_q() -> Q:
     )
 
 
-def _case_workers() -> QuerySet[Any]:
-    return (
+class ReferenceChoices(BaseChoiceIterator):
+    """Choices read from the database at most once per FilterSet, and only when a field
+    needs them (to validate a submitted value or to render the form)."""
+
+    def __init__(self, load: Callable[[], Iterable[tuple[str, str]]]) -> None:
+        self._load = load
+        self._choices: list[tuple[str, str]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        if self._choices is None:
+            self._choices = [(str(value), str(label)) for value, label in self._load()]
+        return iter(self._choices)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReferenceChoices:
+        return self  # the form's copies of a field share one read
+
+
+def topic_choices() -> Iterable[tuple[str, str]]:
+    return Topic.objects.values_list("code", "label")
+
+
+def sector_choices() -> Iterable[tuple[str, str]]:
+    return ((s.code, str(s)) for s in Sector.objects.only("code", "name"))
+
+
+def assignee_choices() -> Iterable[tuple[str, str]]:
+    """People who handle meldingen, and anyone who ever had a case assigned (someone who has
+    left still appears in the figures, so their drill-down must stay valid)."""
+    users = (
         get_user_model()
         .objects.filter(
             Q(groups__permissions__codename__in=["act_on_case", "supervise_cases"])
             | Q(is_superuser=True)
+            | Q(Exists(Case.objects.filter(assignee=OuterRef("pk"))))
         )
         .distinct()
+        .only("pk", "username", "first_name", "last_name")
         .order_by("last_name", "first_name", "username")
     )
-
-
-class PersonChoiceField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return obj.get_full_name() or obj.get_username()
-
-
-class PersonChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = PersonChoiceField
+    return ((user.pk, user.get_full_name() or user.get_username()) for user in users)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -107,24 +133,19 @@ class CaseFilter(django_filters.FilterSet):
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    topic = django_filters.ModelMultipleChoiceFilter(
+    topic = django_filters.MultipleChoiceFilter(
         label=_("Topic"),
-        queryset=Topic.objects.all(),
-        to_field_name="code",
         method="filter_topic",
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    only_topic = django_filters.ModelChoiceFilter(
+    only_topic = django_filters.ChoiceFilter(
         label=_("Only topic"),
-        queryset=Topic.objects.all(),
-        to_field_name="code",
         method="filter_only_topic",
         empty_label=_("All"),
     )
-    sector = django_filters.ModelMultipleChoiceFilter(
+    sector = django_filters.MultipleChoiceFilter(
         label=_("Sector"),
-        queryset=Sector.objects.all(),
         field_name="employer__sector",
         distinct=False,
         # `sector=null`: employers without a known sector (e.g. not identified yet).
@@ -136,9 +157,8 @@ class CaseFilter(django_filters.FilterSet):
         distinct=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    inspector = PersonChoiceFilter(
+    inspector = django_filters.ChoiceFilter(
         label=_("Assignee"),
-        queryset=_case_workers(),
         field_name="assignee",
         empty_label=_("Everyone"),
         # `inspector=null`: cases nobody has been assigned to (the intake queue).
@@ -178,24 +198,34 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topics = ReferenceChoices(topic_choices)
+        for name, choices in (
+            ("topic", topics),
+            ("only_topic", topics),
+            ("sector", ReferenceChoices(sector_choices)),
+            ("inspector", ReferenceChoices(assignee_choices)),
+        ):
+            self.filters[name].extra["choices"] = choices
+
     def filter_received_after(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
         return qs.filter(received_between(value, None))
 
     def filter_received_before(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
         return qs.filter(received_between(None, value))
 
-    def filter_topic(self, qs: QuerySet[Case], name: str, value: Any) -> Any:
+    def filter_topic(self, qs: QuerySet[Case], name: str, value: list[str]) -> Any:
         if not value:
             return qs
-        codes = [t.code for t in value]
         return qs.filter(
             Exists(
-                Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code__in=codes)
+                Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code__in=value)
             )
         )
 
-    def filter_only_topic(self, qs: QuerySet[Case], name: str, value: Topic | None) -> Any:
-        return qs.filter(only_topic_q(value.code)) if value else qs
+    def filter_only_topic(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+        return qs.filter(only_topic_q(value)) if value else qs
 
     def filter_investigated(self, qs: QuerySet[Case], name: str, value: str) -> Any:
         if value == "yes":
