@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from cases import permissions
+from cases import auth, permissions
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "is_supervisor": permissions.is_supervisor(user),
             "can_register": permissions.can_register(user),
             "is_staff": user.is_staff,
-            "roles": ", ".join(sorted(g.name for g in user.groups.all())),
+            "roles": ", ".join(auth.group_names(user)),
             "current": getattr(request.resolver_match, "url_name", ""),
         }
     }

@@ -222,8 +222,8 @@ def _dashboard_queries(client: Client, query: str) -> list[str]:
 def test_query_count_is_bounded_and_independent_of_the_number_of_cases(
     client: Client, inspector, supervisor
 ) -> None:
-    """QUALITY.md: at most 10 queries per page. Per request: session, user, permissions,
-    the user's groups (navigation), the session save = 5; the dashboard: 2 for all counts
+    """QUALITY.md: at most 10 queries per page. Per request: session, user, permissions
+    with group names (cases.auth), the session save = 4; the dashboard: 2 for all counts
     and 1 each for the topic, sector and assignee choices (which also validate the
     submitted values) = 5."""
     client.force_login(supervisor)

@@ -265,27 +265,32 @@ def test_role_permissions(role: str, has: set[str], lacks: set[str]) -> None:
 def test_permission_backend_answers_like_modelbackend_in_one_query(
     users: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    """cases.auth.PermissionBackend reads a user's own and group permissions in one UNION;
-    the answers equal Django's ModelBackend for every kind of user."""
+    """cases.auth.PermissionBackend reads a user's own permissions, their groups'
+    permissions and their group names in one UNION; the answers equal Django's ModelBackend
+    and the user's groups for every kind of user."""
     from django.contrib.auth.backends import ModelBackend
 
-    from cases.auth import PermissionBackend
+    from cases import auth
 
     mixed = make_user(Role.INSPECTEUR, username="gemengd")
     mixed.user_permissions.add(Permission.objects.get(codename="supervise_cases"))
+    mixed.groups.add(Group.objects.get(name=Role.FUNCTIONEEL_BEHEERDER))
     superuser = User.objects.create_superuser("super", password="x-Thuiswerk-2021")
     User.objects.filter(pk=users["inactive_inspector"].pk).update(is_active=False)
     people = [u for u in users.values() if isinstance(u, User)] + [mixed, superuser]
     for person in people:
         expected = ModelBackend().get_all_permissions(User.objects.get(pk=person.pk))
         fresh_user = User.objects.get(pk=person.pk)
-        assert PermissionBackend().get_all_permissions(fresh_user) == expected, person
-    assert "cases.supervise_cases" in PermissionBackend().get_all_permissions(
-        User.objects.get(pk=mixed.pk)
-    )
+        assert auth.PermissionBackend().get_all_permissions(fresh_user) == expected, person
+        names = sorted(person.groups.values_list("name", flat=True))
+        assert auth.group_names(User.objects.get(pk=person.pk)) == names, person
+    assert len(auth.group_names(mixed)) == 2
 
     fresh_user = User.objects.get(pk=mixed.pk)
     with django_assert_num_queries(1):
         assert fresh_user.has_perm(permissions.SUPERVISE)
         assert fresh_user.has_perm(permissions.ACT)
         assert not fresh_user.has_perm("cases.delete_event")
+        assert auth.group_names(fresh_user) == sorted(
+            [str(Role.INSPECTEUR), str(Role.FUNCTIONEEL_BEHEERDER)]
+        )
