@@ -21,7 +21,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,11 +268,9 @@ def template_fingerprint() -> str:
 # Issuing: render first (no lock, no transaction), then the service commits
 
 
-def _render_checked(case: Case, *, draft: bool) -> bytes:
+def _render_checked(letter: ConfirmationLetter, case: Case) -> bytes:
     try:
-        return render_confirmation_letter(case, draft=draft)
-    except services.ServiceError:
-        raise
+        return render_pdf(letter_html(letter))
     except Exception as exc:
         # The traceback names no melder data: the letter never reads any.
         logger.exception("Rendering the letter for case %s failed", case.pk)
@@ -287,7 +285,29 @@ def _render_checked(case: Case, *, draft: bool) -> bytes:
 
 def render_draft(case: Case) -> bytes:
     """The draft (CONCEPT) letter for previewing; a failure is a Dutch ServiceError."""
-    return _render_checked(case, draft=True)
+    return _render_checked(build_confirmation_letter(case, draft=True), case)
+
+
+def _render_final(case: Case) -> tuple[bytes, services.LetterCheck]:
+    """The final letter's bytes, and the check the service runs under the lock: it reads the
+    letter's data again and refuses when it differs from what was rendered (say, the
+    employer's address or the inspector's phone number was edited in the meantime)."""
+    today = timezone.localdate()
+    letter = build_confirmation_letter(case, today=today)
+    pdf = _render_checked(letter, case)
+
+    def check_unchanged(locked: Case) -> None:
+        now = build_confirmation_letter(locked, today=today)
+        if replace(now, created="") != replace(letter, created=""):
+            raise services.ServiceError(
+                _(
+                    "The data in the letter changed while it was being generated. Nothing "
+                    "has been recorded; check the case and try again."
+                ),
+                code="letter_outdated",
+            )
+
+    return pdf, check_unchanged
 
 
 def _load(case: Case | int) -> Case:
@@ -303,19 +323,21 @@ def issue_confirmation_letter(*, case: Case | int, actor: Any, version: int | No
     """Confirm the agreements of `case` and issue the final letter (version 1, or the next
     version if the case was confirmed before and reopened).
 
-    Renders before any lock; `services.case_confirm_agreements` then re-checks state, permission
-    and `version` under the lock and commits the transition, the stored bytes' Letter record
-    and the Event together. A failure leaves the case in `employer_called`.
+    Renders before any lock; `services.case_confirm_agreements` then re-checks state, permission,
+    `version` and the letter's data under the lock and commits the transition, the stored
+    bytes' Letter record and the Event together. A failure leaves the case in
+    `employer_called`.
     """
     current = _load(case)
     services.confirm_agreements_precheck(case=current, actor=actor)
-    pdf = _render_checked(current, draft=False)
+    pdf, check = _render_final(current)
     return services.case_confirm_agreements(
         case=current.pk,
         actor=actor,
         version=version,
         letter_pdf=pdf,
         template_version=TEMPLATE_VERSION,
+        check_letter=check,
     )
 
 
@@ -326,7 +348,7 @@ def regenerate_confirmation_letter(
     they are. Renders before the lock, like `issue_confirmation_letter`."""
     current = _load(case)
     services.letter_regenerate_precheck(case=current, actor=actor, reason=reason)
-    pdf = _render_checked(current, draft=False)
+    pdf, check = _render_final(current)
     return services.letter_regenerate(
         case=current.pk,
         actor=actor,
@@ -334,6 +356,7 @@ def regenerate_confirmation_letter(
         reason=reason,
         letter_pdf=pdf,
         template_version=TEMPLATE_VERSION,
+        check_letter=check,
     )
 
 

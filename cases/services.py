@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,9 @@ EARLIEST_RECEIVED = dt.date(2020, 1, 1)
 # Clock skew tolerated between the browser's "now" and the server's.
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 _REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$")
+# Called under the case lock with the locked case; raises ServiceError when the letter
+# rendered before the lock no longer matches the data (see cases.letters).
+LetterCheck = Callable[[Case], None]
 
 
 class ServiceError(Exception):
@@ -1026,12 +1029,14 @@ def case_confirm_agreements(
     version: int | None,
     letter_pdf: bytes,
     template_version: str,
+    check_letter: LetterCheck | None = None,
 ) -> Letter:
     """employer_called → agreements_confirmed, issuing the final letter.
 
     `letter_pdf` is rendered by the caller *before* this is called (never inside the write
-    transaction); here the version is re-checked under the lock, the bytes are stored under
-    their sha256, and the transition and the Letter record commit together.
+    transaction); here the version is re-checked under the lock, `check_letter` (if given)
+    confirms that the letter's data still match what was rendered, the bytes are stored
+    under their sha256, and the transition and the Letter record commit together.
     """
     _check_pdf(letter_pdf)
     with transaction.atomic():
@@ -1042,6 +1047,8 @@ def case_confirm_agreements(
             raise InvalidStateError(
                 _("Record at least one agreement with a due date before you confirm.")
             )
+        if check_letter is not None:
+            check_letter(case)
         now = _now()
         before = _run_transition(case, actor, "confirm_agreements", _("Confirming agreements"))
         letter = _store_letter(
@@ -1151,16 +1158,20 @@ def letter_regenerate(
     reason: str,
     letter_pdf: bytes,
     template_version: str,
+    check_letter: LetterCheck | None = None,
 ) -> Letter:
     """Supervisor only: store a new version of the confirmation letter, with a reason.
 
     Earlier versions (their rows and stored bytes) stay exactly as they are. Like
-    `case_confirm_agreements`, the PDF is rendered by the caller before this is called.
+    `case_confirm_agreements`, the PDF is rendered by the caller before this is called and
+    `check_letter` runs under the lock.
     """
     _check_pdf(letter_pdf)
     with transaction.atomic():
         case = _lock(case, version)
         reason = _check_regenerate(case, actor, reason)
+        if check_letter is not None:
+            check_letter(case)
         letter = _store_letter(
             case,
             actor,

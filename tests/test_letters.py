@@ -29,7 +29,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import documents, letters, services
-from cases.models import Agreement, Case, Event, EventKind, Letter, SentVia, State
+from cases.models import (
+    Agreement,
+    Case,
+    Employer,
+    Event,
+    EventKind,
+    InspectorProfile,
+    Letter,
+    SentVia,
+    State,
+)
 from tests.conftest import IN_CI
 from tests.factories import (
     EmployerFactory,
@@ -652,6 +662,77 @@ def test_storage_failure_leaves_the_case_in_employer_called(
     assert "kon niet worden opgeslagen" in excinfo.value.message
     assert _snapshot(called_case) == before
     assert before[0] == State.EMPLOYER_CALLED and before[2] == 0
+
+
+def _edit_while_rendering(monkeypatch: Any, edit: Any) -> None:
+    """Run `edit` (another user's change, committed) while the PDF is being rendered."""
+    real = letters.render_pdf
+
+    def render_and_edit(*args: Any, **kwargs: Any) -> bytes:
+        pdf = real(*args, **kwargs)
+        edit()
+        return pdf
+
+    monkeypatch.setattr(letters, "render_pdf", render_and_edit)
+
+
+def test_letter_data_edited_during_rendering_is_refused(
+    called_case, inspector, monkeypatch
+) -> None:
+    """An employer edit does not touch the case version; the check under the lock sees that
+    the rendered letter is out of date and nothing is issued."""
+    _edit_while_rendering(
+        monkeypatch,
+        lambda: Employer.objects.filter(pk=called_case.employer_id).update(
+            postal_street="Nieuwe Postbusweg", postal_number="7"
+        ),
+    )
+    before = _snapshot(called_case)
+    with pytest.raises(services.ServiceError) as excinfo:
+        letters.issue_confirmation_letter(
+            case=called_case, actor=inspector, version=called_case.version
+        )
+    assert excinfo.value.code == "letter_outdated"
+    assert "gewijzigd" in excinfo.value.message
+    assert _snapshot(called_case) == before
+
+    monkeypatch.undo()  # the next try renders the new address and is issued
+    letter = letters.issue_confirmation_letter(
+        case=called_case, actor=inspector, version=called_case.version
+    )
+    assert "Nieuwe Postbusweg 7" in pdf_text(documents.read(letter.sha256))
+
+
+def test_regeneration_refused_when_the_inspector_details_change_meanwhile(
+    issued: Letter, inspector, supervisor, monkeypatch
+) -> None:
+    case = fresh(issued.case)
+    _edit_while_rendering(
+        monkeypatch,
+        lambda: InspectorProfile.objects.update_or_create(
+            user=inspector, defaults={"phone": "0701234567"}
+        ),
+    )
+    before = _snapshot(case)
+    with pytest.raises(services.ServiceError) as excinfo:
+        letters.regenerate_confirmation_letter(
+            case=case, actor=supervisor, version=case.version, reason="Adres gewijzigd"
+        )
+    assert excinfo.value.code == "letter_outdated"
+    assert _snapshot(case) == before
+
+
+def test_edits_outside_the_letter_do_not_block_issuing(called_case, inspector, monkeypatch) -> None:
+    """The employer's sector is not in the letter, so changing it does not matter here."""
+    _edit_while_rendering(
+        monkeypatch,
+        lambda: Employer.objects.filter(pk=called_case.employer_id).update(sector_id="K"),
+    )
+    letter = letters.issue_confirmation_letter(
+        case=called_case, actor=inspector, version=called_case.version
+    )
+    assert fresh(called_case).state == State.AGREEMENTS_CONFIRMED
+    assert letter.number == 1
 
 
 def test_stale_version_is_refused_and_changes_nothing(called_case, inspector) -> None:
