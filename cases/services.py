@@ -1356,6 +1356,21 @@ def record_melder_view(*, case: Case, actor: Any) -> None:
 # Figures for the ministry
 
 
+def _read_one_snapshot() -> None:
+    """Make the transaction just opened see one snapshot of the data in all its statements,
+    so the recorded headline and breakdowns (two queries) always agree.
+
+    PostgreSQL's default READ COMMITTED gives each statement its own snapshot; REPEATABLE
+    READ gives the whole transaction one. It must be the transaction's first statement, so
+    this applies to an outermost transaction only (a request; not inside a test's
+    transaction). SQLite transactions already read one snapshot.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
     """Freeze the dashboard figures for the shared filter `params` as a FigureSnapshot:
     the figures (breakdowns included), the canonical filter, the generated paragraph, who
@@ -1368,6 +1383,7 @@ def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
         raise NotPermittedError(_("Only team leaders may record figures."))
     label = _clean_text(label, "label", required=False, max_length=200)
     with transaction.atomic():
+        _read_one_snapshot()
         case_filter, cases = filtered_cases(actor, params)
         if not case_filter.is_valid():
             raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
