@@ -12,7 +12,8 @@ notes and measures are never read, so the template cannot show them.
 
 Issuing renders *before* any lock or transaction and then hands the bytes to the service
 (`services.case_confirm_agreements` / `services.letter_regenerate`), which re-checks the version
-under the lock, stores the bytes under their sha256 and commits everything together.
+and the letter's data under the lock, stores the bytes under their sha256 and commits
+everything together.
 """
 
 from __future__ import annotations
