@@ -12,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +26,7 @@ from cases.models import (
     Outcome,
     Sector,
 )
+from cases.permissions import case_worker_users_q
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -239,7 +239,7 @@ def assignable_users() -> Any:
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(groups__permissions__codename__in=["act_on_case", "supervise_cases"]))
+        .filter(case_worker_users_q())
         .distinct()
         .order_by("first_name", "last_name", "username")
     )

@@ -20,6 +20,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
+from cases.permissions import case_worker_users_q, visible_cases
 
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
 DATE = {"type": "date"}
@@ -83,7 +84,7 @@ class ReferenceChoices(BaseChoiceIterator):
         return iter(self._choices)
 
     def __len__(self) -> int:
-        return len(list(iter(self)))
+        return len(list(self))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ReferenceChoices:
         return self  # the form's copies of a field share one read
@@ -103,7 +104,7 @@ def assignee_choices() -> Iterable[tuple[str, str]]:
     users = (
         get_user_model()
         .objects.filter(
-            Q(groups__permissions__codename__in=["act_on_case", "supervise_cases"])
+            case_worker_users_q()
             | Q(is_superuser=True)
             | Q(Exists(Case.objects.filter(assignee=OuterRef("pk"))))
         )
@@ -277,8 +278,6 @@ def filtered_cases(user: Any, params: Any) -> tuple[CaseFilter, QuerySet[Case]]:
 
     Invalid parameters give a bound filter with errors and an empty queryset.
     """
-    from cases.permissions import visible_cases
-
     case_filter = CaseFilter(params, queryset=visible_cases(user))
     if not case_filter.is_valid():
         return case_filter, Case.objects.none()

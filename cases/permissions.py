@@ -31,6 +31,12 @@ def is_case_worker(user: Any) -> bool:
     return _active(user) and (user.has_perm(ACT) or user.has_perm(SUPERVISE))
 
 
+def case_worker_users_q() -> Q:
+    """Users whose groups give them ACT or SUPERVISE: people who handle meldingen, as a
+    filter on users (for choosing an assignee)."""
+    return Q(groups__permissions__codename__in=[p.split(".")[1] for p in (ACT, SUPERVISE)])
+
+
 def intake_queue_q() -> Q:
     return Q(state=State.RECEIVED, assignee__isnull=True)
 
