@@ -1,0 +1,55 @@
+"""The domain model, a module per part; everything is importable from `cases.models`."""
+
+from cases.models.case import Case, Melder, ReferenceCounter
+from cases.models.choices import (
+    CLOSE_OUTCOMES,
+    DECLINE_OUTCOMES,
+    INVESTIGATED_STATES,
+    NOT_ALLOWED_TOPIC,
+    TEXT_MAX,
+    AgreementStatus,
+    Channel,
+    Criterion,
+    EmployerResponse,
+    EventKind,
+    Outcome,
+    Role,
+    SentVia,
+    State,
+)
+from cases.models.employer import Employer
+from cases.models.handling import Agreement, Call, Letter
+from cases.models.history import AppendOnlyError, Event, EventQuerySet, FigureSnapshot
+from cases.models.people import InspectorProfile
+from cases.models.reference import Sector, Topic
+
+__all__ = [
+    "CLOSE_OUTCOMES",
+    "DECLINE_OUTCOMES",
+    "INVESTIGATED_STATES",
+    "NOT_ALLOWED_TOPIC",
+    "TEXT_MAX",
+    "Agreement",
+    "AgreementStatus",
+    "AppendOnlyError",
+    "Call",
+    "Case",
+    "Channel",
+    "Criterion",
+    "Employer",
+    "EmployerResponse",
+    "Event",
+    "EventKind",
+    "EventQuerySet",
+    "FigureSnapshot",
+    "InspectorProfile",
+    "Letter",
+    "Melder",
+    "Outcome",
+    "ReferenceCounter",
+    "Role",
+    "Sector",
+    "SentVia",
+    "State",
+    "Topic",
+]

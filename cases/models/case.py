@@ -1,0 +1,261 @@
+"""The melding (case), its reference counter and its melder.
+
+Transition methods only change fields in memory; `cases.services` locks the row, checks
+permissions and versions, saves and writes the Event. Nothing else changes state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from cases import validators as v
+from cases.models.choices import (
+    CLOSE_OUTCOMES,
+    INVESTIGATED_STATES,
+    TEXT_MAX,
+    Channel,
+    Outcome,
+    State,
+)
+from cases.models.employer import Employer
+from cases.models.reference import Topic
+
+
+class ReferenceCounter(models.Model):
+    """Last issued reference number per year; rows are locked while allocating."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+def _can_act(instance: Case, user: Any) -> bool:
+    from cases import permissions
+
+    return permissions.can_act_on_case(user, instance)
+
+
+def _can_reopen(instance: Case, user: Any) -> bool:
+    from cases import permissions
+
+    return permissions.can_reopen(user, instance)
+
+
+def _employer_identified(instance: Case) -> bool:
+    return instance.employer.is_identified
+
+
+class Case(FSMModelMixin, models.Model):
+    """A melding (complaint) and its handling."""
+
+    reference = models.CharField(_("reference"), max_length=13, unique=True, editable=False)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), related_name="cases")
+    description = models.TextField(
+        _("description of the case"),
+        validators=[MinLengthValidator(1), MaxLengthValidator(TEXT_MAX)],
+    )
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("employer"), on_delete=models.PROTECT, related_name="cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    state = FSMField(
+        _("status"),
+        max_length=30,
+        choices=State.choices,
+        default=State.RECEIVED,
+        protected=True,
+        db_index=True,
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=40, choices=Outcome.choices, blank=True, default=""
+    )
+    main_case = models.ForeignKey(
+        "self",
+        verbose_name=_("main case"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    triage_due = models.DateField(_("triage due date"))
+    call_due = models.DateField(_("call employer by"), null=True, blank=True)
+    investigated_at = models.DateTimeField(_("taken into investigation at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        permissions = [
+            ("act_on_case", _("Can handle cases")),
+            ("supervise_cases", _("Can see, assign and reopen all cases")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reference__regex=v.REFERENCE_PATTERN), name="case_reference_format"
+            ),
+            models.CheckConstraint(
+                condition=(Q(state=State.CLOSED) & ~Q(outcome=""))
+                | (~Q(state=State.CLOSED) & Q(outcome="")),
+                name="case_outcome_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=Outcome.values),
+                name="case_outcome_known",
+            ),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_known"),
+            models.CheckConstraint(
+                condition=~Q(state__in=INVESTIGATED_STATES) | Q(investigated_at__isnull=False),
+                name="case_investigated_at_set",
+            ),
+            models.CheckConstraint(
+                condition=Q(main_case__isnull=True) | Q(outcome=Outcome.DUBBELE_MELDING),
+                name="case_main_case_only_for_duplicates",
+            ),
+            models.CheckConstraint(
+                condition=Q(main_case__isnull=True) | ~Q(main_case=models.F("id")),
+                name="case_main_case_not_self",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "assignee"], name="case_state_assignee_idx"),
+            models.Index(fields=["investigated_at"], name="case_investigated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    # -- derived -----------------------------------------------------------
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_on(timezone.localdate())
+
+    def overdue_on(self, today: dt.date) -> bool:
+        if self.state == State.RECEIVED:
+            return self.triage_due < today
+        if self.state == State.UNDER_INVESTIGATION and self.call_due:
+            return self.call_due < today
+        return False
+
+    @property
+    def was_investigated(self) -> bool:
+        return self.investigated_at is not None
+
+    # -- transitions (in memory only; see cases.services) -------------------
+    @transition(
+        field=state,
+        source=State.RECEIVED,
+        target=State.UNDER_INVESTIGATION,
+        permission=_can_act,
+    )
+    def take_into_investigation(self, *, now: dt.datetime, call_due: dt.date) -> None:
+        if self.investigated_at is None:
+            self.investigated_at = now
+        if self.call_due is None:
+            self.call_due = call_due
+
+    @transition(field=state, source=State.RECEIVED, target=State.CLOSED, permission=_can_act)
+    def decline(self, *, outcome: str, main_case: Case | None, now: dt.datetime) -> None:
+        self.outcome = outcome
+        self.main_case = main_case
+        self.closed_at = now
+
+    @transition(
+        field=state,
+        source=State.UNDER_INVESTIGATION,
+        target=State.EMPLOYER_CALLED,
+        conditions=[_employer_identified],
+        permission=_can_act,
+    )
+    def record_call(self) -> None:
+        """The reached call itself is stored by the service."""
+
+    @transition(
+        field=state,
+        source=State.EMPLOYER_CALLED,
+        target=State.AGREEMENTS_CONFIRMED,
+        permission=_can_act,
+    )
+    def confirm_agreements(self) -> None:
+        """The letter and agreements are stored by the service."""
+
+    @transition(
+        field=state,
+        source=list(CLOSE_OUTCOMES),
+        target=State.CLOSED,
+        permission=_can_act,
+    )
+    def close(self, *, outcome: str, main_case: Case | None, now: dt.datetime) -> None:
+        self.outcome = outcome
+        self.main_case = main_case
+        self.closed_at = now
+
+    @transition(
+        field=state,
+        source=State.CLOSED,
+        target=RETURN_VALUE(State.RECEIVED, State.UNDER_INVESTIGATION),
+        permission=_can_reopen,
+    )
+    def reopen(self) -> str:
+        self.outcome = ""
+        self.main_case = None
+        self.closed_at = None
+        return State.UNDER_INVESTIGATION if self.investigated_at else State.RECEIVED
+
+
+class Melder(models.Model):
+    """The complainant. Confidential: see cases.permissions.can_view_melder.
+
+    An anonymous melding has no Melder row.
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="melder", primary_key=True
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(
+        _("phone number"), max_length=20, blank=True, validators=[v.validate_phone]
+    )
+    relation = models.CharField(_("relationship to the employer"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("complainant")
+        verbose_name_plural = _("complainants")
+
+    def __str__(self) -> str:
+        return str(_("Complainant of {reference}")).format(reference=self.case.reference)

@@ -1,0 +1,157 @@
+"""Choices and fixed rules of the domain: states, outcomes per state, channels,
+criteria, roles and Event kinds."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TEXT_MAX = 10_000  # free text fields (description, notes); 100 kB input is refused
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    EMPLOYER_CALLED = "employer_called", _("Employer called")
+    AGREEMENTS_CONFIRMED = "agreements_confirmed", _("Agreements confirmed by letter")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    ONVOLDOENDE_INFORMATIE = "onvoldoende_informatie", _("Insufficient information")
+    INGETROKKEN = "ingetrokken", _("Withdrawn")
+    GEEN_OVERTREDING_AANNEMELIJK = (
+        "geen_overtreding_aannemelijk",
+        _("No violation likely"),
+    )
+    BUITEN_BEVOEGDHEID = "buiten_bevoegdheid", _("Outside the Inspectorate's remit")
+    DUBBELE_MELDING = "dubbele_melding", _("Duplicate case")
+    WERKGEVER_ONBEREIKBAAR = "werkgever_onbereikbaar", _("Employer unreachable")
+    DOORVERWEZEN_INSPECTIE_OP_LOCATIE = (
+        "doorverwezen_inspectie_op_locatie",
+        _("Referred for an on-site inspection"),
+    )
+    WERKGEVER_VOLDOET_AL = "werkgever_voldoet_al", _("Employer already complies")
+    AFSPRAKEN_NAGEKOMEN = "afspraken_nagekomen", _("Agreements fulfilled")
+
+
+# Which outcomes may close a case, per source state (PRODUCT.md, "Outcomes").
+DECLINE_OUTCOMES: tuple[str, ...] = (
+    Outcome.ONVOLDOENDE_INFORMATIE,
+    Outcome.INGETROKKEN,
+    Outcome.GEEN_OVERTREDING_AANNEMELIJK,
+    Outcome.BUITEN_BEVOEGDHEID,
+    Outcome.DUBBELE_MELDING,
+)
+CLOSE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    State.UNDER_INVESTIGATION: (
+        Outcome.WERKGEVER_ONBEREIKBAAR,
+        Outcome.INGETROKKEN,
+        Outcome.DUBBELE_MELDING,
+        Outcome.DOORVERWEZEN_INSPECTIE_OP_LOCATIE,
+    ),
+    State.EMPLOYER_CALLED: (
+        Outcome.WERKGEVER_VOLDOET_AL,
+        Outcome.DOORVERWEZEN_INSPECTIE_OP_LOCATIE,
+    ),
+    State.AGREEMENTS_CONFIRMED: (
+        Outcome.AFSPRAKEN_NAGEKOMEN,
+        Outcome.DOORVERWEZEN_INSPECTIE_OP_LOCATIE,
+    ),
+}
+INVESTIGATED_STATES = (
+    State.UNDER_INVESTIGATION,
+    State.EMPLOYER_CALLED,
+    State.AGREEMENTS_CONFIRMED,
+)
+
+
+class Channel(models.TextChoices):
+    WEBFORMULIER = "webformulier", _("Web form")
+    TELEFOON = "telefoon", _("Telephone")
+    EMAIL = "email", _("E-mail")
+    BRIEF = "brief", _("Letter")
+
+
+class Criterion(models.TextChoices):
+    """Criteria voor thuiswerken (18 February 2021), discussed during the call."""
+
+    ESSENTIAL_PRESENCE = (
+        "fysieke_aanwezigheid",
+        _("Physical presence strictly necessary for an essential business process"),
+    )
+    LOCATION_BOUND_SYSTEMS = (
+        "locatiegebonden_systemen",
+        _("Work requires location-bound software or hardware"),
+    )
+    CONFIDENTIAL_INFORMATION = (
+        "vertrouwelijke_informatie",
+        _("Work requires confidential information that can only be viewed on location"),
+    )
+    MENTAL_HEALTH = (
+        "mentale_gezondheid",
+        _("Working on location needed for mental health (with the company doctor)"),
+    )
+    INADEQUATE_HOME_WORKPLACE = (
+        "thuiswerkplek_ongeschikt",
+        _("Home workplace inadequate and cannot be made adequate with equipment"),
+    )
+
+
+class EmployerResponse(models.TextChoices):
+    JA = "ja", _("Recognises itself in the case")
+    NEE = "nee", _("Does not recognise itself in the case")
+    GEDEELTELIJK = "gedeeltelijk", _("Partly recognises itself in the case")
+
+
+class AgreementStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    NAGEKOMEN = "nagekomen", _("Fulfilled")
+    NIET_NAGEKOMEN = "niet_nagekomen", _("Not fulfilled")
+
+
+class Role(models.TextChoices):
+    """Group names; the UI shows them as they are."""
+
+    INSPECTEUR = "Inspecteur", _("Inspector")
+    TEAMLEIDER = "Teamleider", _("Team leader")
+    FUNCTIONEEL_BEHEERDER = "Functioneel beheerder", _("Functional administrator")
+
+
+NOT_ALLOWED_TOPIC = "niet_mogen_thuiswerken"
+
+
+class SentVia(models.TextChoices):
+    POST = "post", _("By post")
+    EMAIL = "email", _("By email")
+
+
+class EventKind(models.TextChoices):
+    INTAKE = "intake", _("Case registered")
+    ASSIGNED = "assigned", _("Assigned")
+    TAKE_INTO_INVESTIGATION = "take_into_investigation", _("Taken into investigation")
+    DECLINE = "decline", _("Not taken into investigation")
+    CALL_ATTEMPT = "call_attempt", _("Call attempt without answer")
+    CALL = "call", _("Spoke with employer")
+    RECORD_CALL = "record_call", _("Employer called")
+    EMPLOYER_IDENTIFIED = "employer_identified", _("Employer identified")
+    AGREEMENT_ADDED = "agreement_added", _("Agreement added")
+    AGREEMENT_CHANGED = "agreement_changed", _("Agreement changed")
+    AGREEMENT_STATUS = "agreement_status", _("Agreement status changed")
+    CONFIRM_AGREEMENTS = "confirm_agreements", _("Agreements confirmed by letter")
+    LETTER_GENERATED = "letter_generated", _("Letter generated")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
+    LETTER_SENT = "letter_sent", _("Letter sent")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Reopened")
+    MELDER_VIEWED = "melder_viewed", _("Complainant or case details viewed")
+    CASE_EDITED = "case_edited", _("Case changed")
+    EMPLOYER_EDITED = "employer_edited", _("Employer changed")
+    EXPORT = "export", _("Export created")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    USER_CHANGED = "user_changed", _("User changed")
+    LOGIN = "login", _("Signed in")
+    LOGIN_FAILED = "login_failed", _("Failed sign-in attempt")
+    LOGOUT = "logout", _("Signed out")
+    ANONYMISED = "anonymised", _("Personal data anonymised")
+    FIGURES_FROZEN = "figures_frozen", _("Figures recorded")
