@@ -1,17 +1,22 @@
-"""Forms for the actions on the case page.
+"""Forms for the actions of the workflow table (`cases.workflow.ACTIONS` names one per action).
 
 Every form carries the case `version` the user saw (and when the page was shown), so a
-stale page is refused instead of overwriting. Forms only parse input; the services decide
-what is valid and say so in Dutch, per field.
+stale page is refused instead of overwriting. Forms only parse input into the keyword
+arguments of the action's service (`service_input`); the services decide what is valid and
+say so in Dutch, per field. Error keys of the services that a form shows under another field
+are in `FIELD_ALIASES`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,28 +28,52 @@ from cases.models import (
     Case,
     Criterion,
     EmployerResponse,
+    Letter,
     Outcome,
     Sector,
+    SentVia,
 )
-from cases.permissions import case_worker_users_q
+from cases.permissions import case_worker_users_q, visible_cases
+from cases.types import AnyUser
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
 
 
 class ActionForm(forms.Form):
+    """The base of every action form: the version seen, and the parsed input."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    # Service error keys shown under another field of this form.
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, case: Case, user: AnyUser | None = None, **kwargs: Any) -> None:
         self.case = case
+        self.user = user
         kwargs.setdefault(
             "initial", {"version": case.version, "seen_at": timezone.now().isoformat()}
         )
         super().__init__(*args, **kwargs)
 
     def posted_version(self) -> int | None:
-        return self.cleaned_data.get("version")
+        version = self.cleaned_data.get("version")
+        return version if isinstance(version, int) else None
+
+    def service_input(self) -> dict[str, Any]:
+        """Keyword arguments for the action's service, besides case, actor and version.
+        Call after is_valid(); fields with input errors are simply absent. A problem found
+        here (a reference that does not exist) is raised as a ValidationError: the service
+        is then not called."""
+        return {}
+
+    def text(self, name: str) -> str:
+        return str(self.cleaned_data.get(name) or "")
+
+
+class PlainActionForm(ActionForm):
+    """An action without input (take, take into investigation, confirm the agreements)."""
 
 
 class MomentMixin(forms.Form):
@@ -69,7 +98,10 @@ class MomentMixin(forms.Form):
         return {"called_date": now.date(), "called_time": now.time().replace(second=0)}
 
 
-class MainCaseMixin(forms.Form):
+class OutcomeForm(ActionForm):
+    """Closing or declining: an outcome, and for a duplicate the main case."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False, widget=forms.RadioSelect)
     main_case = forms.CharField(
         label=_("Main case (for a duplicate)"),
         required=False,
@@ -78,47 +110,53 @@ class MainCaseMixin(forms.Form):
     )
 
     def main_case_object(self) -> Case | None:
-        reference = (self.cleaned_data.get("main_case") or "").strip().upper()
+        """The main case, looked up among the cases this user may see: a reference of a case
+        outside the user's scope reads as unknown, so nobody learns that it exists."""
+        reference = self.text("main_case").strip().upper()
         if not reference:
             return None
-        found = Case.objects.filter(reference=reference).first()
+        found = visible_cases(self.user).filter(reference=reference).first()
         if found is None:
-            self.add_error("main_case", _("There is no case with this reference."))
+            raise ValidationError({"main_case": _("There is no case with this reference.")})
         return found
 
-
-class PlainActionForm(ActionForm):
-    """An action without input (take into investigation, take)."""
-
-
-class DeclineForm(MainCaseMixin, ActionForm):
-    outcome = forms.ChoiceField(
-        label=_("Reason for not investigating"),
-        required=False,
-        widget=forms.RadioSelect,
-        choices=[(code, Outcome(code).label) for code in DECLINE_OUTCOMES],
-    )
-    field_order = ["outcome", "main_case"]
+    def service_input(self) -> dict[str, Any]:
+        return {"outcome": self.text("outcome"), "main_case": self.main_case_object()}
 
 
-class CloseForm(MainCaseMixin, ActionForm):
-    outcome = forms.ChoiceField(label=_("Outcome"), required=False, widget=forms.RadioSelect)
-    field_order = ["outcome", "main_case"]
+class DeclineForm(OutcomeForm):
+    field_order = ("outcome", "main_case")
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        super().__init__(*args, case=case, **kwargs)
-        allowed = CLOSE_OUTCOMES.get(case.state, ())
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].label = _("Reason for not investigating")
+        self.fields["outcome"].choices = [(code, Outcome(code).label) for code in DECLINE_OUTCOMES]
+
+
+class CloseForm(OutcomeForm):
+    field_order = ("outcome", "main_case")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = CLOSE_OUTCOMES.get(self.case.state, ())
         self.fields["outcome"].choices = [(code, Outcome(code).label) for code in allowed]
 
 
 class CallAttemptForm(MomentMixin, ActionForm):
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        super().__init__(*args, case=case, **kwargs)
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"called_at": "called_date"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(self.now_initial())
 
+    def service_input(self) -> dict[str, Any]:
+        return {"called_at": self.moment()}
+
 
 class CallForm(MomentMixin, ActionForm):
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"called_at": "called_date"}
+
     contact_name = forms.CharField(label=_("Spoke with"), required=False, max_length=200)
     criteria = forms.MultipleChoiceField(
         label=_("Criteria discussed"),
@@ -149,14 +187,37 @@ class CallForm(MomentMixin, ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        super().__init__(*args, case=case, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(self.now_initial())
-            self.initial["contact_name"] = case.employer.contact_name
+            self.initial["contact_name"] = self.case.employer.contact_name
+
+    def service_input(self) -> dict[str, Any]:
+        return {
+            "called_at": self.moment(),
+            "contact_name": self.text("contact_name"),
+            "criteria": self.cleaned_data.get("criteria") or [],
+            "employer_response": self.text("employer_response"),
+            "measures": self.text("measures"),
+            "notes": self.text("notes"),
+        }
+
+
+IDENTIFY_DETAILS = (
+    "visit_street",
+    "visit_number",
+    "visit_postcode",
+    "visit_city",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
 
 
 class IdentifyEmployerForm(ActionForm):
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"sector_id": "sector"}
+
     kvk_number = forms.CharField(label=_("KvK number"), required=False, max_length=20)
     establishment_number = forms.CharField(
         label=_("Establishment number"), required=False, max_length=20
@@ -175,33 +236,28 @@ class IdentifyEmployerForm(ActionForm):
         label=_("E-mail contact person"), required=False, max_length=254
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
-        super().__init__(*args, case=case, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if not self.is_bound:
-            employer = case.employer
+            employer = self.case.employer
             self.initial.update(employer_name=employer.name, visit_city=employer.visit_city)
 
-    def details(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        sector = data.get("sector")
+    def service_input(self) -> dict[str, Any]:
+        sector = self.cleaned_data.get("sector")
         return {
-            "sector_id": sector.pk if sector else None,
-            **{
-                name: (data.get(name) or "").strip()
-                for name in (
-                    "visit_street",
-                    "visit_number",
-                    "visit_postcode",
-                    "visit_city",
-                    "contact_name",
-                    "contact_phone",
-                    "contact_email",
-                )
+            "kvk_number": self.text("kvk_number"),
+            "establishment_number": self.text("establishment_number"),
+            "name": self.text("employer_name"),
+            "details": {
+                "sector_id": sector.pk if sector else None,
+                **{name: self.text(name).strip() for name in IDENTIFY_DETAILS},
             },
         }
 
 
 class AgreementForm(ActionForm):
+    """Adding an agreement."""
+
     agreement = forms.IntegerField(widget=forms.HiddenInput, required=False)
     description = forms.CharField(
         label=_("Agreement"),
@@ -213,12 +269,28 @@ class AgreementForm(ActionForm):
         label=_("Due date"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
     )
 
+    def service_input(self) -> dict[str, Any]:
+        return {
+            "description": self.text("description"),
+            "due_date": self.cleaned_data.get("due_date"),
+        }
+
+
+class AgreementEditForm(AgreementForm):
+    """Changing one agreement: `agreement` is its id."""
+
+    def service_input(self) -> dict[str, Any]:
+        return {**super().service_input(), "agreement": self.cleaned_data.get("agreement") or 0}
+
 
 class AgreementStatusForm(ActionForm):
     agreement = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=AgreementStatus.choices, widget=forms.RadioSelect
     )
+
+    def service_input(self) -> dict[str, Any]:
+        return {"agreement": self.cleaned_data.get("agreement") or 0, "status": self.text("status")}
 
 
 class ReopenForm(ActionForm):
@@ -229,13 +301,16 @@ class ReopenForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def service_input(self) -> dict[str, Any]:
+        return {"reason": self.text("reason")}
 
-class AssigneeField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+
+class AssigneeField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: User) -> str:
         return obj.get_full_name() or obj.get_username()
 
 
-def assignable_users() -> Any:
+def assignable_users() -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -247,3 +322,55 @@ def assignable_users() -> Any:
 
 class AssignForm(ActionForm):
     assignee = AssigneeField(label=_("Assign to"), required=False, queryset=assignable_users())
+
+    def service_input(self) -> dict[str, Any]:
+        assignee = self.cleaned_data.get("assignee")
+        if assignee is None:
+            raise ValidationError({"assignee": _("Choose who handles this case.")})
+        return {"assignee": assignee}
+
+
+class LetterForm(ActionForm):
+    """An action on one letter of the case: `letter` is its version number."""
+
+    letter = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def letter_object(self) -> Letter:
+        number = self.cleaned_data.get("letter")
+        found = self.case.letters.filter(number=number).first() if number else None
+        if found is None:
+            raise ValidationError(_("This letter does not exist."))
+        return found
+
+
+class MarkSentForm(LetterForm):
+    sent_at = forms.DateField(
+        label=_("Sent on"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+    )
+    sent_via = forms.ChoiceField(
+        label=_("Sent via"),
+        required=False,
+        choices=SentVia.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose how the letter was sent.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("sent_at", timezone.localdate())
+            self.initial.setdefault("sent_via", SentVia.POST)
+
+    def service_input(self) -> dict[str, Any]:
+        return {
+            "letter": self.letter_object(),
+            "sent_at": self.cleaned_data.get("sent_at"),
+            "sent_via": self.text("sent_via"),
+        }
+
+
+class RegenerateForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def service_input(self) -> dict[str, Any]:
+        return {"reason": self.text("reason")}

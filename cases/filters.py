@@ -8,7 +8,9 @@ time on 9 April, which is 21:59 UTC.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterable, Iterator
+from functools import reduce
 from typing import Any
 
 import django_filters
@@ -20,6 +22,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
+from cases.models.case import DEADLINES
 from cases.permissions import case_worker_users_q, visible_cases
 
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
@@ -51,10 +54,12 @@ def only_topic_q(code: str) -> Q:
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
-    """Cases past their triage or call deadline (today in Europe/Amsterdam)."""
+    """Cases past the deadline of their current state (`Case.deadlines`; today in
+    Europe/Amsterdam): the same rule as `Case.is_overdue`, in SQL."""
     today = today or timezone.localdate()
-    return Q(state=State.RECEIVED, triage_due__lt=today) | Q(
-        state=State.UNDER_INVESTIGATION, call_due__lt=today
+    return reduce(
+        operator.or_,
+        (Q(state=state, **{f"{name}__lt": today}) for name, state, _label in DEADLINES),
     )
 
 

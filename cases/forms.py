@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,26 +13,28 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import TEXT_MAX, Channel, Topic
 from cases.services import EmployerInput, MelderInput
 
-# Service error keys that a form shows under another field.
-FIELD_ALIASES = {"received_at": "received_date"}
-
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form fields it is about.
+    """Attach a service's ValidationError to the form fields it is about (a form's
+    `FIELD_ALIASES` maps service keys to its own field names).
 
     A field that already shows an input error keeps just that one message.
     """
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc)
         return
+    aliases: dict[str, str] = getattr(form, "FIELD_ALIASES", {})
     for key, errors in exc.message_dict.items():
-        field = FIELD_ALIASES.get(key, key)
+        field = aliases.get(key, key)
         if field in form.fields and field in form.errors:
             continue
         form.add_error(field if field in form.fields else None, errors)
 
 
 class IntakeForm(forms.Form):
+    # Service error keys shown under another field.
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"received_at": "received_date"}
+
     received_date = forms.DateField(
         label=_("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -10,10 +10,10 @@ explicit allow-list of employer, agreement and inspector fields (plus the date o
 whom the inspector spoke to) into plain strings. The melder, the melding's description, call
 notes and measures are never read, so the template cannot show them.
 
-Issuing renders *before* any lock or transaction and then hands the bytes to the service
-(`services.case_confirm_agreements` / `services.letter_regenerate`), which re-checks the version
-and the letter's data under the lock, stores the bytes under their sha256 and commits
-everything together.
+Issuing (`cases.services.letters`) renders *before* any lock or transaction with
+`render_final`, then hands the bytes and the check that comes with them to the service, which
+re-checks the version and the letter's data under the lock, stores the bytes under their
+sha256 and commits everything together.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,12 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from cases import services
+from cases.errors import ServiceError
 from cases.models import Agreement, Call, Case, Employer, InspectorProfile, Letter
+
+# Called under the case lock with the locked case; raises ServiceError when the letter
+# rendered before the lock no longer matches the data.
+LetterCheck = Callable[[Case], None]
 
 if TYPE_CHECKING:
     from cases.pdf_sandbox import SandboxedURLFetcher
@@ -218,13 +223,11 @@ def build_confirmation_letter(
         .values(*AGREEMENT_FIELDS)
     )
     if not draft and call is None:
-        raise services.ServiceError(
+        raise ServiceError(
             _("The letter can only be generated once a call with the employer has been recorded.")
         )
     if not draft and not agreements:
-        raise services.ServiceError(
-            _("Record at least one agreement with a due date before you confirm.")
-        )
+        raise ServiceError(_("Record at least one agreement with a due date before you confirm."))
     title = _("Bevestiging afspraken thuiswerken – {reference}").format(reference=case.reference)
     if draft:
         title = _("CONCEPT – {title}").format(title=title)
@@ -275,7 +278,7 @@ def _render_checked(letter: ConfirmationLetter, case: Case) -> bytes:
     except Exception as exc:
         # The traceback names no melder data: the letter never reads any.
         logger.exception("Rendering the letter for case %s failed", case.pk)
-        raise services.ServiceError(
+        raise ServiceError(
             _(
                 "The letter could not be generated. The case has not been changed; try again "
                 "later or contact the functional administrator."
@@ -289,7 +292,7 @@ def render_draft(case: Case) -> bytes:
     return _render_checked(build_confirmation_letter(case, draft=True), case)
 
 
-def _render_final(case: Case) -> tuple[bytes, services.LetterCheck]:
+def render_final(case: Case) -> tuple[bytes, LetterCheck]:
     """The final letter's bytes, and the check the service runs under the lock: it reads the
     letter's data again and refuses when it differs from what was rendered (say, the
     employer's address or the inspector's phone number was edited in the meantime)."""
@@ -300,7 +303,7 @@ def _render_final(case: Case) -> tuple[bytes, services.LetterCheck]:
     def check_unchanged(locked: Case) -> None:
         now = build_confirmation_letter(locked, today=today)
         if replace(now, created="") != replace(letter, created=""):
-            raise services.ServiceError(
+            raise ServiceError(
                 _(
                     "The data in the letter changed while it was being generated. Nothing "
                     "has been recorded; check the case and try again."
@@ -311,54 +314,14 @@ def _render_final(case: Case) -> tuple[bytes, services.LetterCheck]:
     return pdf, check_unchanged
 
 
-def _load(case: Case | int) -> Case:
+def load_case(case: Case | int) -> Case:
+    """The case with only the fields a letter reads: the melding's description is not even
+    loaded."""
     pk = case.pk if isinstance(case, Case) else case
     try:
-        # Only what issuing needs: the melding's description is not even loaded.
         return Case.objects.only(*CASE_FIELDS).get(pk=pk)
     except Case.DoesNotExist as exc:
-        raise services.ServiceError(_("This case does not exist."), code="not_found") from exc
-
-
-def issue_confirmation_letter(*, case: Case | int, actor: Any, version: int | None) -> Letter:
-    """Confirm the agreements of `case` and issue the final letter (version 1, or the next
-    version if the case was confirmed before and reopened).
-
-    Renders before any lock; `services.case_confirm_agreements` then re-checks state, permission,
-    `version` and the letter's data under the lock and commits the transition, the stored
-    bytes' Letter record and the Event together. A failure leaves the case in
-    `employer_called`.
-    """
-    current = _load(case)
-    services.confirm_agreements_precheck(case=current, actor=actor)
-    pdf, check = _render_final(current)
-    return services.case_confirm_agreements(
-        case=current.pk,
-        actor=actor,
-        version=version,
-        letter_pdf=pdf,
-        template_version=TEMPLATE_VERSION,
-        check_letter=check,
-    )
-
-
-def regenerate_confirmation_letter(
-    *, case: Case | int, actor: Any, version: int | None, reason: str
-) -> Letter:
-    """Supervisor only: a new version of the letter (with a reason); old versions stay as
-    they are. Renders before the lock, like `issue_confirmation_letter`."""
-    current = _load(case)
-    services.letter_regenerate_precheck(case=current, actor=actor, reason=reason)
-    pdf, check = _render_final(current)
-    return services.letter_regenerate(
-        case=current.pk,
-        actor=actor,
-        version=version,
-        reason=reason,
-        letter_pdf=pdf,
-        template_version=TEMPLATE_VERSION,
-        check_letter=check,
-    )
+        raise ServiceError(_("This case does not exist."), code="not_found") from exc
 
 
 def download_filename(letter: Letter) -> str:

@@ -16,22 +16,27 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cases import validators as v
 from cases.filters import only_topic_q, received_between
 from cases.models import (
     NOT_ALLOWED_TOPIC,
     Agreement,
     Call,
     Case,
+    Employer,
     Event,
     EventKind,
     Letter,
     Outcome,
     State,
 )
-from cases.permissions import intake_queue_q, visible_cases
+from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
+from cases.types import AnyUser
 
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
 KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
@@ -122,13 +127,43 @@ def list_rows(cases: QuerySet[Case], sort: str) -> QuerySet[Case]:
     return cases.select_related("employer", "assignee").prefetch_related("topics").order_by(*fields)
 
 
-def open_cases_of_employer(employer_id: int, *, exclude: int | None = None) -> QuerySet[Case]:
-    return (
-        Case.objects.filter(employer_id=employer_id)
-        .exclude(state=State.CLOSED)
-        .exclude(pk=exclude)
-        .order_by("received_at")
-    )
+def known_employer(kvk_number: str, establishment_number: str = "") -> Employer | None:
+    """The registered employer with this KvK(+vestiging), if the numbers are well formed."""
+    kvk, establishment = kvk_number.strip(), establishment_number.strip()
+    try:
+        v.validate_kvk_number(kvk)
+        v.validate_establishment_number(establishment)
+    except ValidationError:
+        return None
+    return Employer.objects.filter(kvk_number=kvk, establishment_number=establishment).first()
+
+
+@dataclass(frozen=True)
+class OtherOpenCases:
+    """An employer's other open meldingen as one user may learn of them."""
+
+    visible: list[Case]  # the ones this user may see (and open)
+    hidden: int  # how many more there are that this user may not see
+    supervisors: list[str]  # whom to ask about those: the team leaders' names
+
+
+def other_open_cases(user: AnyUser, case: Case) -> OtherOpenCases:
+    """The other open meldingen about `case`'s employer: those `user` may see, and for the
+    rest only how many there are and which team leaders to ask."""
+    others = Case.objects.filter(employer_id=case.employer_id).exclude(state=State.CLOSED)
+    others = others.exclude(pk=case.pk)
+    visible = list(visible_cases(user, others).order_by("received_at", "pk"))
+    hidden = others.count() - len(visible)
+    leaders: list[str] = []
+    if hidden:
+        leaders = [
+            u.get_full_name() or u.get_username()
+            for u in get_user_model()
+            .objects.filter(supervisor_users_q(), is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        ]
+    return OtherOpenCases(visible=visible, hidden=hidden, supervisors=leaders)
 
 
 def intake_queue(user: Any) -> QuerySet[Case]:

@@ -13,12 +13,14 @@ urlpatterns = [
     path("meldingen/mijn/", views.my_cases, name="my_cases"),
     path("meldingen/nieuw/", views.case_create, name="case_create"),
     path("meldingen/<str:reference>/", case_views.case_detail, name="case_detail"),
+    # Every action of the workflow table (cases.workflow.ACTIONS) is a POST here.
     path(
         "meldingen/<str:reference>/actie/<slug:action>/",
         case_views.case_action,
         name="case_action",
     ),
-    path("meldingen/<str:reference>/oppakken/", views.case_take, name="case_take"),
+    # "Oppakken" from the intake queue: the action "take" under its own address.
+    path("meldingen/<str:reference>/oppakken/", case_views.case_take, name="case_take"),
     # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("dashboard/vastleggen/", dashboard_views.snapshot_create, name="snapshot_create"),
@@ -31,23 +33,8 @@ urlpatterns = [
         name="letter_preview",
     ),
     path(
-        "meldingen/<str:reference>/afspraken-bevestigen/",
-        letter_views.letter_confirm,
-        name="letter_confirm",
-    ),
-    path(
-        "meldingen/<str:reference>/brieven/opnieuw/",
-        letter_views.letter_regenerate,
-        name="letter_regenerate",
-    ),
-    path(
         "meldingen/<str:reference>/brieven/<int:number>/",
         letter_views.letter_download,
         name="letter_download",
-    ),
-    path(
-        "meldingen/<str:reference>/brieven/<int:number>/verzonden/",
-        letter_views.letter_mark_sent,
-        name="letter_mark_sent",
     ),
 ]

@@ -14,16 +14,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import permissions, selectors, services
 from cases.access import (
     case_worker_required,
     role_required,
     supervisor_required,
-    visible_case_or_404,
 )
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
@@ -45,12 +44,19 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The signed-in start page: the user's open meldingen and the Kamerbrief figures."""
+    is_case_worker = permissions.is_case_worker(request.user)
     context = {
         "my_cases": selectors.list_rows(selectors.my_cases(request.user), "due"),
         "intake_queue_size": selectors.intake_queue(request.user).count(),
-        "kamerbrief": selectors.kamerbrief_counts(Case.objects.all()),
+        # Counted over the cases this user may see: for a team leader all of them.
+        "kamerbrief": (
+            selectors.kamerbrief_counts(permissions.visible_cases(request.user))
+            if is_case_worker
+            else None
+        ),
+        "all_cases_counted": permissions.is_supervisor(request.user),
         "kamerbrief_period": selectors.KAMERBRIEF_PERIOD,
-        "is_case_worker": permissions.is_case_worker(request.user),
+        "is_case_worker": is_case_worker,
     }
     return render(request, "cases/home.html", context)
 
@@ -63,7 +69,7 @@ LISTS: dict[str, dict[str, Any]] = {
         "title": gettext_lazy("Intake"),
         "intro": gettext_lazy("New cases that nobody has taken yet."),
         "filters": ["received_after", "received_before", "topic", "channel", "sector", "q"],
-        "columns": ["reference", "received", "employer", "topics", "channel", "due"],
+        "columns": ["reference", "received_at", "employer", "topics", "channel", "due"],
     },
     "mine": {
         "title": gettext_lazy("My cases"),
@@ -80,7 +86,7 @@ LISTS: dict[str, dict[str, Any]] = {
             "overdue",
             "q",
         ],
-        "columns": ["reference", "received", "employer", "topics", "state", "due"],
+        "columns": ["reference", "received_at", "employer", "topics", "state", "due"],
     },
     "all": {
         "title": gettext_lazy("All cases"),
@@ -100,7 +106,7 @@ LISTS: dict[str, dict[str, Any]] = {
             "not_recognised",
             "q",
         ],
-        "columns": ["reference", "received", "employer", "topics", "state", "assignee", "due"],
+        "columns": ["reference", "received_at", "employer", "topics", "state", "assignee", "due"],
     },
 }
 
@@ -158,24 +164,6 @@ def all_cases(request: HttpRequest) -> HttpResponse:
 # Writes
 
 
-@case_worker_required
-@require_POST
-def case_take(request: HttpRequest, reference: str) -> HttpResponse:
-    case = visible_case_or_404(request, reference)
-    try:
-        services.case_take(case=case, actor=request.user, version=request.POST.get("version"))
-    except services.ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("You have taken case {reference}. You will find it under My cases.").format(
-                reference=case.reference
-            ),
-        )
-    return redirect("intake_queue")
-
-
 @role_required(permissions.can_register)
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
@@ -211,10 +199,12 @@ def _announce_intake(request: HttpRequest, case: Case) -> None:
             reference=case.reference
         ),
     )
-    others = list(selectors.open_cases_of_employer(case.employer_id, exclude=case.pk))
-    if others:
+    others = selectors.other_open_cases(request.user, case)
+    if others.visible:
         references = format_html_join(
-            ", ", "{}", ((_case_link(request.user, other),) for other in others)
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("case_detail", args=[o.reference]), o.reference) for o in others.visible),
         )
         messages.warning(
             request,
@@ -224,11 +214,18 @@ def _announce_intake(request: HttpRequest, case: Case) -> None:
                 references=references,
             ),
         )
-
-
-def _case_link(user: Any, case: Case) -> str:
-    """A link to the case page if this user may see the case, else just its reference."""
-    if not permissions.can_view_case(user, case):
-        return case.reference
-    url = reverse("case_detail", args=[case.reference])
-    return format_html('<a href="{}">{}</a>', url, case.reference)
+    if others.hidden:
+        messages.warning(
+            request,
+            ngettext(
+                "There is {count} other open case about {employer} that you cannot see. Ask a "
+                "team leader ({names}) about it.",
+                "There are {count} other open cases about {employer} that you cannot see. Ask "
+                "a team leader ({names}) about them.",
+                others.hidden,
+            ).format(
+                count=others.hidden,
+                employer=case.employer.name,
+                names=", ".join(others.supervisors) or _("none is registered"),
+            ),
+        )

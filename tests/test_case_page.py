@@ -115,9 +115,14 @@ def test_html_in_texts_is_escaped(client, inspector) -> None:
         (State.UNDER_INVESTIGATION, {"call_attempt", "call", "close", "assign"}),
         (
             State.EMPLOYER_CALLED,
-            {"call_attempt", "call", "close", "assign", "agreement_add", "agreement_edit"},
+            {"call_attempt", "call", "close", "assign", "agreement_add", "agreement_edit"}
+            | {"letter_preview", "letter_confirm"},  # the letter actions share the action route
         ),
-        (State.AGREEMENTS_CONFIRMED, {"close", "assign", "agreement_status"}),
+        (
+            State.AGREEMENTS_CONFIRMED,
+            {"close", "assign", "agreement_status"}
+            | {"letter_preview", "letter_download", "letter_mark_sent", "letter_regenerate"},
+        ),
         (State.CLOSED, {"reopen"}),
     ],
 )
@@ -213,9 +218,8 @@ def test_the_whole_path_through_the_case_page(client, inspector, supervisor) -> 
         due_date=due,
     )
     assert Agreement.objects.get(pk=agreement.pk).description.startswith("Iedereen met")
-    response = client.post(
-        reverse("letter_confirm", args=[case.reference]),
-        {"version": fresh(case).version, "next": reverse("case_detail", args=[case.reference])},
+    response = act(
+        client, case, "letter_confirm", next=reverse("case_detail", args=[case.reference])
     )
     assert response.status_code == 302
     assert fresh(case).state == State.AGREEMENTS_CONFIRMED
@@ -250,6 +254,18 @@ def test_decline_as_duplicate_needs_a_main_case_and_keeps_the_input(client, insp
     )
     assert response.status_code == 302
     assert fresh(case).main_case == main
+
+
+def test_main_case_is_looked_up_among_the_cases_the_user_may_see(
+    client, inspector, other_inspector
+) -> None:
+    theirs = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)
+    case = case_in_state(State.RECEIVED, inspector=inspector)
+    client.force_login(inspector)
+    response = act(client, case, "decline", outcome="dubbele_melding", main_case=theirs.reference)
+    assert response.status_code == 200
+    assert "Er is geen melding met dit kenmerk." in response.content.decode()
+    assert fresh(case).state == State.RECEIVED and fresh(case).main_case is None
 
 
 def test_call_errors_are_shown_per_field(client, inspector) -> None:

@@ -20,6 +20,8 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Event, EventKind, Outcome, ReferenceCounter, State
 from cases.services import StaleVersionError
+from cases.services import base as service_base
+from cases.services import intake as service_intake
 from tests.factories import EmployerFactory, case_in_state, fresh, intake
 
 pytestmark = [
@@ -75,7 +77,7 @@ def run_together(workers: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
 def hold_first_lock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """From now on, a thread that locks a case row with the right version keeps the lock
     until another transaction is blocked on it. Returns the ids of the lock holders."""
-    original = services._lock
+    original = service_base.lock
     holders: list[int] = []
 
     def lock_and_hold(case: Any, version: Any) -> Case:
@@ -84,7 +86,7 @@ def hold_first_lock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         wait_until_another_backend_waits_for_a_lock()
         return locked
 
-    monkeypatch.setattr(services, "_lock", lock_and_hold)
+    monkeypatch.setattr(service_base, "lock", lock_and_hold)
     return holders
 
 
@@ -182,7 +184,7 @@ def test_concurrent_intakes_get_distinct_contiguous_references(
     inspector: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     employer = EmployerFactory()
-    original = services.allocate_reference
+    original = service_intake.allocate_reference
     claimed = threading.Lock()
     first: list[int] = []
 
@@ -195,7 +197,7 @@ def test_concurrent_intakes_get_distinct_contiguous_references(
             wait_until_another_backend_waits_for_a_lock()
         return reference
 
-    monkeypatch.setattr(services, "allocate_reference", allocate_and_hold_once)
+    monkeypatch.setattr(service_intake, "allocate_reference", allocate_and_hold_once)
     count = 20
     results = run_together([lambda: intake(inspector, employer=employer)] * count)
 

@@ -27,6 +27,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import documents, letters, services
 from cases.models import (
@@ -102,7 +103,9 @@ def called_case(inspector) -> Case:
 @pytest.fixture
 def issued(called_case, inspector) -> Letter:
     current = fresh(called_case)
-    return letters.issue_confirmation_letter(case=current, actor=inspector, version=current.version)
+    return services.issue_confirmation_letter(
+        case=current, actor=inspector, version=current.version
+    )
 
 
 @pytest.fixture
@@ -228,7 +231,7 @@ def test_context_is_an_allow_list_of_plain_values(called_case) -> None:
 def test_building_the_context_never_reads_melder_description_notes_or_measures(
     called_case,
 ) -> None:
-    case = letters._load(called_case.pk)
+    case = letters.load_case(called_case.pk)
     with CaptureQueriesContext(connection) as queries:
         letters.build_confirmation_letter(case)
     sql = " ".join(q["sql"] for q in queries.captured_queries).lower()
@@ -237,7 +240,7 @@ def test_building_the_context_never_reads_melder_description_notes_or_measures(
     assert '"cases_case"."description"' not in sql
     assert '"cases_call"."notes"' not in sql
     assert '"cases_call"."measures"' not in sql
-    assert "description" not in case.__dict__  # _load does not even fetch it
+    assert "description" not in case.__dict__  # load_case does not even fetch it
 
 
 def _random_token(rng: random.Random, prefix: str) -> str:
@@ -303,7 +306,7 @@ def test_no_melder_data_or_melding_text_in_many_letters(inspector) -> None:
         ]
         current = fresh(case)
         html = letters.letter_html(letters.build_confirmation_letter(current))
-        letter = letters.issue_confirmation_letter(
+        letter = services.issue_confirmation_letter(
             case=current, actor=inspector, version=current.version
         )
         text = pdf_text(documents.read(letter.sha256))
@@ -613,7 +616,7 @@ def test_rendering_happens_outside_any_transaction(inspector, monkeypatch) -> No
 
     monkeypatch.setattr(letters, "render_pdf", spy)
     current = fresh(case)
-    letters.issue_confirmation_letter(case=current, actor=inspector, version=current.version)
+    services.issue_confirmation_letter(case=current, actor=inspector, version=current.version)
     assert seen == [False]
     assert fresh(case).state == State.AGREEMENTS_CONFIRMED
 
@@ -639,7 +642,7 @@ def test_render_failure_leaves_the_case_in_employer_called(
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
     before = _snapshot(called_case)
     with pytest.raises(services.ServiceError) as excinfo:
-        letters.issue_confirmation_letter(
+        services.issue_confirmation_letter(
             case=called_case, actor=inspector, version=called_case.version
         )
     assert excinfo.value.code == "render_failed"
@@ -656,7 +659,7 @@ def test_storage_failure_leaves_the_case_in_employer_called(
     settings.DOCUMENT_ROOT = blocker / "documents"
     before = _snapshot(called_case)
     with pytest.raises(services.ServiceError) as excinfo:
-        letters.issue_confirmation_letter(
+        services.issue_confirmation_letter(
             case=called_case, actor=inspector, version=called_case.version
         )
     assert "kon niet worden opgeslagen" in excinfo.value.message
@@ -689,7 +692,7 @@ def test_letter_data_edited_during_rendering_is_refused(
     )
     before = _snapshot(called_case)
     with pytest.raises(services.ServiceError) as excinfo:
-        letters.issue_confirmation_letter(
+        services.issue_confirmation_letter(
             case=called_case, actor=inspector, version=called_case.version
         )
     assert excinfo.value.code == "letter_outdated"
@@ -697,7 +700,7 @@ def test_letter_data_edited_during_rendering_is_refused(
     assert _snapshot(called_case) == before
 
     monkeypatch.undo()  # the next try renders the new address and is issued
-    letter = letters.issue_confirmation_letter(
+    letter = services.issue_confirmation_letter(
         case=called_case, actor=inspector, version=called_case.version
     )
     assert "Nieuwe Postbusweg 7" in pdf_text(documents.read(letter.sha256))
@@ -715,7 +718,7 @@ def test_regeneration_refused_when_the_inspector_details_change_meanwhile(
     )
     before = _snapshot(case)
     with pytest.raises(services.ServiceError) as excinfo:
-        letters.regenerate_confirmation_letter(
+        services.regenerate_confirmation_letter(
             case=case, actor=supervisor, version=case.version, reason="Adres gewijzigd"
         )
     assert excinfo.value.code == "letter_outdated"
@@ -728,7 +731,7 @@ def test_edits_outside_the_letter_do_not_block_issuing(called_case, inspector, m
         monkeypatch,
         lambda: Employer.objects.filter(pk=called_case.employer_id).update(sector_id="K"),
     )
-    letter = letters.issue_confirmation_letter(
+    letter = services.issue_confirmation_letter(
         case=called_case, actor=inspector, version=called_case.version
     )
     assert fresh(called_case).state == State.AGREEMENTS_CONFIRMED
@@ -738,7 +741,7 @@ def test_edits_outside_the_letter_do_not_block_issuing(called_case, inspector, m
 def test_stale_version_is_refused_and_changes_nothing(called_case, inspector) -> None:
     before = _snapshot(called_case)
     with pytest.raises(services.StaleVersionError):
-        letters.issue_confirmation_letter(
+        services.issue_confirmation_letter(
             case=called_case, actor=inspector, version=called_case.version - 1
         )
     assert _snapshot(called_case) == before
@@ -752,13 +755,13 @@ def test_refused_before_rendering_when_nothing_to_confirm(inspector, monkeypatch
 
     monkeypatch.setattr(letters, "render_pdf", must_not_render)
     with pytest.raises(services.InvalidStateError, match="ten minste één afspraak"):
-        letters.issue_confirmation_letter(case=case, actor=inspector, version=case.version)
+        services.issue_confirmation_letter(case=case, actor=inspector, version=case.version)
 
 
 def test_another_inspector_cannot_issue(called_case, other_inspector) -> None:
     before = _snapshot(called_case)
     with pytest.raises(services.NotPermittedError):
-        letters.issue_confirmation_letter(
+        services.issue_confirmation_letter(
             case=called_case, actor=other_inspector, version=called_case.version
         )
     assert _snapshot(called_case) == before
@@ -773,7 +776,7 @@ def test_regeneration_makes_version_2_and_leaves_version_1_untouched(
     employer.contact_name = "mevrouw A. Gecorrigeerd"
     employer.save()
     case = fresh(issued.case)
-    v2 = letters.regenerate_confirmation_letter(
+    v2 = services.regenerate_confirmation_letter(
         case=case, actor=supervisor, version=case.version, reason="Contactpersoon gecorrigeerd"
     )
     assert v2.number == 2
@@ -800,11 +803,11 @@ def test_regeneration_is_supervisor_only_and_needs_a_reason(
     case = fresh(issued.case)
     before = _snapshot(case)
     with pytest.raises(services.NotPermittedError):
-        letters.regenerate_confirmation_letter(
+        services.regenerate_confirmation_letter(
             case=case, actor=inspector, version=case.version, reason="Waarom niet"
         )
     with pytest.raises(ValidationError):
-        letters.regenerate_confirmation_letter(
+        services.regenerate_confirmation_letter(
             case=case, actor=supervisor, version=case.version, reason="   "
         )
     # The service itself refuses too, also when handed a rendered PDF directly.
@@ -924,9 +927,19 @@ def test_preview_permissions_and_state(client, called_case, other_inspector, ins
     assert any("conceptbrief" in m for m in _messages(response))
 
 
+def action_url(case: Case, action: str) -> str:
+    """Issuing, recording as sent and regenerating are actions on the case's action route."""
+    return reverse("case_action", kwargs={"reference": case.reference, "action": action})
+
+
+def page_says(response: Any, text: str) -> bool:
+    """`text` (escaped as the page escapes it) is on the page that was shown again."""
+    return escape(text) in response.content.decode()
+
+
 def test_confirm_view_issues_the_letter(client, called_case, inspector) -> None:
     client.force_login(inspector)
-    url = reverse("letter_confirm", kwargs={"reference": called_case.reference})
+    url = action_url(called_case, "letter_confirm")
     assert client.get(url).status_code == 405
     response = client.post(url, {"version": called_case.version, "next": "/meldingen/mijn/"})
     assert response.status_code == 302
@@ -938,13 +951,14 @@ def test_confirm_view_issues_the_letter(client, called_case, inspector) -> None:
 
 def test_confirm_view_stale_version_and_unsafe_next(client, called_case, inspector) -> None:
     client.force_login(inspector)
-    url = reverse("letter_confirm", kwargs={"reference": called_case.reference})
+    url = action_url(called_case, "letter_confirm")
     response = client.post(
         url, {"version": called_case.version + 5, "next": "https://evil.example/"}
     )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    assert any("intussen gewijzigd" in m for m in _messages(response))
+    # Refused: the case page again (409, what changed), never a redirect to another site.
+    assert response.status_code == 409
+    assert "evil.example" not in response.get("Location", "")
+    assert page_says(response, "intussen gewijzigd")
     assert fresh(called_case).state == State.EMPLOYER_CALLED
     assert not Letter.objects.filter(case=called_case).exists()
 
@@ -954,21 +968,24 @@ def test_csrf_is_enforced_on_confirm(called_case, inspector) -> None:
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(inspector)
-    url = reverse("letter_confirm", kwargs={"reference": called_case.reference})
+    url = action_url(called_case, "letter_confirm")
     assert client.post(url, {"version": called_case.version}).status_code == 403
     assert fresh(called_case).state == State.EMPLOYER_CALLED
 
 
 def test_regenerate_view_is_supervisor_only(client, issued: Letter, inspector, supervisor) -> None:
     case = fresh(issued.case)
-    url = reverse("letter_regenerate", kwargs={"reference": case.reference})
+    url = action_url(case, "letter_regenerate")
     client.force_login(inspector)
     response = client.post(url, {"version": case.version, "reason": "Adres gewijzigd"})
-    assert response.status_code == 403
+    # Refused on the case page, like every action this role may not take.
+    assert response.status_code == 200
+    assert page_says(response, "Alleen een teamleider mag een brief opnieuw maken.")
+    assert Letter.objects.filter(case=case).count() == 1
     client.force_login(supervisor)
     response = client.post(url, {"version": case.version, "reason": ""})
-    assert response.status_code == 302
-    assert "Dit veld is verplicht." in _messages(response)
+    assert response.status_code == 200
+    assert page_says(response, "Dit veld is verplicht.")
     assert Letter.objects.filter(case=case).count() == 1
     response = client.post(url, {"version": case.version, "reason": "Adres gewijzigd"})
     assert response.status_code == 302
@@ -979,7 +996,7 @@ def test_regenerate_view_is_supervisor_only(client, issued: Letter, inspector, s
 def test_mark_sent_view_validates_and_records(client, issued: Letter, inspector) -> None:
     client.force_login(inspector)
     case = fresh(issued.case)
-    url = reverse("letter_mark_sent", kwargs={"reference": case.reference, "number": issued.number})
+    url = action_url(case, "letter_mark_sent")
     today = timezone.localdate()
     cases = [
         ({"sent_at": (today + dt.timedelta(days=3)).isoformat(), "sent_via": SentVia.POST},
@@ -990,13 +1007,19 @@ def test_mark_sent_view_validates_and_records(client, issued: Letter, inspector)
         ({"sent_at": today.isoformat(), "sent_via": "duif"}, "Kies hoe de brief is verzonden."),
     ]  # fmt: skip
     for data, message in cases:
-        response = client.post(url, {"version": case.version, **data})
-        assert response.status_code == 302
-        assert any(message in m for m in _messages(response)), (data, _messages(response))
+        response = client.post(url, {"version": case.version, "letter": issued.number, **data})
+        assert response.status_code == 200
+        assert page_says(response, message), (data, message)
         assert Letter.objects.get(pk=issued.pk).sent_at is None
     assert not Event.objects.filter(kind=EventKind.LETTER_SENT).exists()
     response = client.post(
-        url, {"version": case.version, "sent_at": today.isoformat(), "sent_via": SentVia.POST}
+        url,
+        {
+            "version": case.version,
+            "letter": issued.number,
+            "sent_at": today.isoformat(),
+            "sent_via": SentVia.POST,
+        },
     )
     assert response.status_code == 302
     letter = Letter.objects.get(pk=issued.pk)
@@ -1010,10 +1033,13 @@ def test_mark_sent_view_validates_and_records(client, issued: Letter, inspector)
 def test_mark_sent_needs_act_permission(
     client, issued: Letter, other_inspector, functional_admin
 ) -> None:
-    url = reverse(
-        "letter_mark_sent", kwargs={"reference": issued.case.reference, "number": issued.number}
-    )
-    data = {"version": fresh(issued.case).version, "sent_at": "2021-04-12", "sent_via": "post"}
+    url = action_url(issued.case, "letter_mark_sent")
+    data = {
+        "version": fresh(issued.case).version,
+        "letter": issued.number,
+        "sent_at": "2021-04-12",
+        "sent_via": "post",
+    }
     client.force_login(other_inspector)
     assert client.post(url, data).status_code == 404
     client.force_login(functional_admin)

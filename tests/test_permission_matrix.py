@@ -100,7 +100,8 @@ ROWS: list[Row] = [
     Row(
         "case_take",
         "post",
-        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        # The supervisor may see it, but it is taken already: refused, shown on the case page.
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=200),
         kwargs=lambda w: {"reference": w.others.reference},
         data=lambda w: {"version": w.others.version},
         label="another inspector's case",
@@ -168,41 +169,48 @@ ROWS: list[Row] = [
         label="another inspector's case",
     ),
     Row(
-        "letter_confirm",
+        "case_action",
         "post",
-        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
-        kwargs=lambda w: {"reference": w.own.reference},
+        # `own` is under investigation: confirming is refused, shown on the case page.
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "letter_confirm"},
         data=lambda w: {"version": w.own.version},
-        label="own case",
+        label="confirm on own case",
     ),
     Row(
-        "letter_confirm",
+        "case_action",
         "post",
-        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
-        kwargs=lambda w: {"reference": w.others.reference},
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=200),
+        kwargs=lambda w: {"reference": w.others.reference, "action": "letter_confirm"},
         data=lambda w: {"version": w.others.version},
-        label="another inspector's case",
+        label="confirm on another inspector's case",
     ),
     Row(
-        "letter_regenerate",
+        "case_action",
         "post",
-        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
-        kwargs=lambda w: {"reference": w.own.reference},
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "letter_regenerate"},
         data=lambda w: {"version": w.own.version, "reason": "Adres gewijzigd"},
+        label="regenerate",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "letter_mark_sent"},
+        data=lambda w: {
+            "version": w.own.version,
+            "letter": 1,
+            "sent_at": "2021-04-12",
+            "sent_via": "post",
+        },
+        label="mark sent, no letter yet",
     ),
     Row(
         "letter_download",
         "get",
         pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
         kwargs=lambda w: {"reference": w.own.reference, "number": 1},
-        label="no letter yet",
-    ),
-    Row(
-        "letter_mark_sent",
-        "post",
-        pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
-        kwargs=lambda w: {"reference": w.own.reference, "number": 1},
-        data=lambda w: {"version": w.own.version, "sent_at": "2021-04-12", "sent_via": "post"},
         label="no letter yet",
     ),
     # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
@@ -298,7 +306,9 @@ def test_matrix(client, world: World, row: Row, role: str) -> None:
         assert response.status_code == expected, (url, role, response.status_code)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.method == "post"], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if r.method == "post"], ids=lambda r: f"{r.name}[{r.label}]"
+)
 def test_post_endpoints_refuse_get(client, world: World, row: Row) -> None:
     client.force_login(world.supervisor)
     response = client.get(reverse(row.name, kwargs=row.kwargs(world)))

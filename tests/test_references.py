@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Event, Melder, ReferenceCounter
+from cases.services import base as service_base
+from cases.services import intake as service_intake
 from tests.factories import intake
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -36,7 +38,7 @@ def number(reference: str) -> tuple[int, int]:
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
     """Freeze the services' clock (the reference year comes from it)."""
-    monkeypatch.setattr(services, "_now", lambda: moment)
+    monkeypatch.setattr(service_base, "now", lambda: moment)
 
 
 def intake_at(actor: User, monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> Case:
@@ -94,7 +96,7 @@ def test_failed_intake_leaves_no_case_and_no_duplicate(
     def failing_event(**kwargs: Any) -> Event:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services, "record_event", failing_event)
+    monkeypatch.setattr(service_intake, "record_event", failing_event)
     with pytest.raises(RuntimeError):
         intake(inspector)
     monkeypatch.undo()

@@ -42,6 +42,7 @@ from cases.services import (
     ServiceError,
     StaleVersionError,
 )
+from cases.services import base as service_base
 from tests.factories import (
     SAMPLE_PDF,
     EmployerFactory,
@@ -147,7 +148,7 @@ def last_event_pk() -> int:
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    monkeypatch.setattr(services, "_now", lambda: moment)
+    monkeypatch.setattr(service_base, "now", lambda: moment)
 
 
 REPORTED = services.EmployerInput(name="Bakkerij De Korenschoof", city="Utrecht")

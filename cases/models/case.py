@@ -7,13 +7,14 @@ permissions and versions, saves and writes the Event. Nothing else changes state
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -44,20 +45,20 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
-def _can_act(instance: Case, user: Any) -> bool:
-    from cases import permissions
-
-    return permissions.can_act_on_case(user, instance)
-
-
-def _can_reopen(instance: Case, user: Any) -> bool:
-    from cases import permissions
-
-    return permissions.can_reopen(user, instance)
+# The deadline each state works towards (servicenorm, PRODUCT.md): triage while received,
+# phoning the employer while under investigation. Both are stored on the case.
+DEADLINES: tuple[tuple[str, str, str | Promise], ...] = (
+    ("triage_due", State.RECEIVED, _("Triage due")),
+    ("call_due", State.UNDER_INVESTIGATION, _("Phone the employer by")),
+)
 
 
-def _employer_identified(instance: Case) -> bool:
-    return instance.employer.is_identified
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: dt.date
+    current: bool  # the deadline of the case's current state
+    overdue: bool  # current, and passed (today in Europe/Amsterdam)
 
 
 class Case(FSMModelMixin, models.Model):
@@ -161,64 +162,65 @@ class Case(FSMModelMixin, models.Model):
 
     # -- derived -----------------------------------------------------------
     @property
+    def deadlines(self) -> list[Deadline]:
+        """The case's deadlines in order; the one of its current state is `current`."""
+        rows = []
+        for field_name, state, label in DEADLINES:
+            due = getattr(self, field_name)
+            if due is None:
+                continue
+            current = self.state == state
+            rows.append(
+                Deadline(
+                    label=str(label),
+                    due=due,
+                    current=current,
+                    overdue=current and due < timezone.localdate(),
+                )
+            )
+        return rows
+
+    @property
+    def current_deadline(self) -> dt.date | None:
+        """The due date the case's current state works towards, if it has one."""
+        return next((d.due for d in self.deadlines if d.current), None)
+
+    @property
     def is_overdue(self) -> bool:
         return self.overdue_on(timezone.localdate())
 
     def overdue_on(self, today: dt.date) -> bool:
-        if self.state == State.RECEIVED:
-            return self.triage_due < today
-        if self.state == State.UNDER_INVESTIGATION and self.call_due:
-            return self.call_due < today
+        for field_name, state, _label in DEADLINES:
+            due = getattr(self, field_name)
+            if self.state == state and due is not None:
+                return bool(due < today)
         return False
 
-    @property
-    def was_investigated(self) -> bool:
-        return self.investigated_at is not None
-
-    # -- transitions (in memory only; see cases.services) -------------------
-    @transition(
-        field=state,
-        source=State.RECEIVED,
-        target=State.UNDER_INVESTIGATION,
-        permission=_can_act,
-    )
+    # -- transitions (in memory only; see cases.workflow and cases.services) ----
+    # Who may run them, and which guards apply, is declared in cases.workflow.ACTIONS and
+    # checked once by the services; these only move the state and set what goes with it.
+    @transition(field=state, source=State.RECEIVED, target=State.UNDER_INVESTIGATION)
     def take_into_investigation(self, *, now: dt.datetime, call_due: dt.date) -> None:
         if self.investigated_at is None:
             self.investigated_at = now
         if self.call_due is None:
             self.call_due = call_due
 
-    @transition(field=state, source=State.RECEIVED, target=State.CLOSED, permission=_can_act)
+    @transition(field=state, source=State.RECEIVED, target=State.CLOSED)
     def decline(self, *, outcome: str, main_case: Case | None, now: dt.datetime) -> None:
         self.outcome = outcome
         self.main_case = main_case
         self.closed_at = now
 
-    @transition(
-        field=state,
-        source=State.UNDER_INVESTIGATION,
-        target=State.EMPLOYER_CALLED,
-        conditions=[_employer_identified],
-        permission=_can_act,
-    )
+    @transition(field=state, source=State.UNDER_INVESTIGATION, target=State.EMPLOYER_CALLED)
     def record_call(self) -> None:
         """The reached call itself is stored by the service."""
 
-    @transition(
-        field=state,
-        source=State.EMPLOYER_CALLED,
-        target=State.AGREEMENTS_CONFIRMED,
-        permission=_can_act,
-    )
+    @transition(field=state, source=State.EMPLOYER_CALLED, target=State.AGREEMENTS_CONFIRMED)
     def confirm_agreements(self) -> None:
         """The letter and agreements are stored by the service."""
 
-    @transition(
-        field=state,
-        source=list(CLOSE_OUTCOMES),
-        target=State.CLOSED,
-        permission=_can_act,
-    )
+    @transition(field=state, source=list(CLOSE_OUTCOMES), target=State.CLOSED)
     def close(self, *, outcome: str, main_case: Case | None, now: dt.datetime) -> None:
         self.outcome = outcome
         self.main_case = main_case
@@ -228,7 +230,6 @@ class Case(FSMModelMixin, models.Model):
         field=state,
         source=State.CLOSED,
         target=RETURN_VALUE(State.RECEIVED, State.UNDER_INVESTIGATION),
-        permission=_can_reopen,
     )
     def reopen(self) -> str:
         self.outcome = ""

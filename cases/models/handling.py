@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.case import Case
@@ -89,6 +90,11 @@ class Agreement(models.Model):
     def overdue_on(self, today: dt.date) -> bool:
         return self.status == AgreementStatus.OPEN and self.due_date < today
 
+    @property
+    def is_overdue(self) -> bool:
+        """Still open after its due date (today in Europe/Amsterdam)."""
+        return self.overdue_on(timezone.localdate())
+
 
 class Letter(models.Model):
     """An immutable generated confirmation letter; each regeneration is a new version."""
@@ -125,3 +131,8 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} brief v{self.number}"
+
+    @property
+    def sent_via_label(self) -> str:
+        """How it was sent, for use inside a sentence ("per post"); "" when not sent yet."""
+        return str(self.get_sent_via_display()).lower() if self.sent_via else ""

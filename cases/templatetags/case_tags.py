@@ -27,6 +27,12 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> dict[str, Any]
     return {"label": label, "direction": direction, "href": f"?{query.urlencode()}"}
 
 
+@register.filter
+def row_actions(panels: Any, row: Any) -> list[Any]:
+    """The actions of the case page for one agreement or letter (cases.case_views.Panels)."""
+    return list(panels.for_row(row))
+
+
 @register.simple_tag
 def event_details(event: Any, people: dict[int, str]) -> list[str]:
     """Readable details of an Event for the timeline (never melder data: Events hold none)."""
@@ -34,7 +40,15 @@ def event_details(event: Any, people: dict[int, str]) -> list[str]:
     from django.utils.dateparse import parse_date
     from django.utils.translation import gettext as _
 
-    from cases.models import AgreementStatus, Criterion, EmployerResponse, Outcome, SentVia, State
+    from cases.models import (
+        AgreementStatus,
+        Criterion,
+        EmployerResponse,
+        EventKind,
+        Outcome,
+        SentVia,
+        State,
+    )
 
     data = event.data or {}
     lines: list[str] = []
@@ -75,7 +89,7 @@ def event_details(event: Any, people: dict[int, str]) -> list[str]:
         lines.append(
             _("Agreement status: {status}").format(status=label(AgreementStatus, data["status"]))
         )
-    if data.get("due_date") and event.kind != "take_into_investigation":
+    if data.get("due_date") and event.kind != EventKind.TAKE_INTO_INVESTIGATION:
         lines.append(_("Due: {date}").format(date=day(data["due_date"])))
     if data.get("letter_number"):
         lines.append(_("Letter version {number}").format(number=data["letter_number"]))

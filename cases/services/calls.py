@@ -1,0 +1,91 @@
+"""Calls with the employer: attempts without answer, and reached calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cases.models import TEXT_MAX, Call, Case, Criterion, EmployerResponse, EventKind
+from cases.services.base import Errors, case_write, check_moment, clean_text
+from cases.types import Actor
+
+
+def _validate_call_moment(case: Case, called_at: dt.datetime | None) -> None:
+    check_moment(called_at, "called_at", not_before=case.received_at)
+
+
+def case_record_call_attempt(
+    *, case: Case | int, actor: Actor, version: int | None, called_at: dt.datetime | None
+) -> Call:
+    """An unanswered call attempt; needed for closing as werkgever_onbereikbaar."""
+    with case_write(case, action="call_attempt", actor=actor, version=version) as write:
+        _validate_call_moment(write.case, called_at)
+        call = Call.objects.create(
+            case=write.case, called_at=called_at, caller=actor, reached=False
+        )
+        write.data = {"call_id": call.pk, "reached": False}
+    return call
+
+
+def case_record_call(
+    *,
+    case: Case | int,
+    actor: Actor,
+    version: int | None,
+    called_at: dt.datetime | None,
+    contact_name: str,
+    criteria: Sequence[str],
+    employer_response: str,
+    measures: str = "",
+    notes: str = "",
+) -> Call:
+    """A reached call. The first one moves the case to employer_called; later ones are
+    follow-up calls."""
+    with case_write(case, action="call", actor=actor, version=version) as write:
+        errors = Errors()
+        try:
+            _validate_call_moment(write.case, called_at)
+        except ValidationError as exc:
+            errors.merge(exc)
+        try:
+            contact_name = clean_text(contact_name, "contact_name", required=True, max_length=200)
+        except ValidationError as exc:
+            errors.merge(exc)
+        chosen = list(dict.fromkeys(criteria))
+        if not chosen:
+            errors.add("criteria", _("Tick at least one criterion discussed."))
+        elif set(chosen) - set(Criterion.values):
+            errors.add("criteria", _("Unknown criterion."))
+        if employer_response not in EmployerResponse.values:
+            errors.add("employer_response", _("Choose the employer’s response."))
+        try:
+            measures = clean_text(measures, "measures", required=False, max_length=TEXT_MAX)
+            notes = clean_text(notes, "notes", required=False, max_length=TEXT_MAX)
+        except ValidationError as exc:
+            errors.merge(exc)
+        errors.raise_any()
+        if write.moves:
+            write.transition()
+        else:
+            write.kind = EventKind.CALL  # a follow-up call: the state stays
+        call = Call.objects.create(
+            case=write.case,
+            called_at=called_at,
+            caller=actor,
+            reached=True,
+            contact_name=contact_name,
+            criteria=[c for c in Criterion.values if c in chosen],
+            employer_response=employer_response,
+            measures=measures,
+            notes=notes,
+        )
+        write.data = {
+            "call_id": call.pk,
+            "reached": True,
+            "criteria": call.criteria,
+            "employer_response": employer_response,
+        }
+    return call

@@ -1,0 +1,315 @@
+"""Intake: registering a new melding, and the reference numbers it gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import permissions, selectors
+from cases import validators as v
+from cases.deadlines import add_working_days
+from cases.events import record_event
+from cases.models import (
+    TEXT_MAX,
+    Case,
+    Channel,
+    Employer,
+    EventKind,
+    Melder,
+    ReferenceCounter,
+    Topic,
+)
+from cases.services import base
+from cases.services.base import Errors, NotPermittedError, ServiceError, check_moment, clean_text
+from cases.types import Actor
+
+EARLIEST_RECEIVED = dt.date(2020, 1, 1)
+_REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$")
+
+
+@dataclass(frozen=True)
+class EmployerInput:
+    """An employer as given at intake or identification. Without KvK: as reported."""
+
+    name: str
+    city: str = ""
+    kvk_number: str = ""
+    establishment_number: str = ""
+
+
+@dataclass(frozen=True)
+class MelderInput:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    relation: str = ""
+
+
+# ---------------------------------------------------------------------------
+# References
+
+
+def allocate_reference(year: int) -> str:
+    """Next reference for `year`, inside the caller's transaction (the counter row stays
+    locked until it commits, so concurrent intakes queue and numbers stay contiguous)."""
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    if counter.last_number >= 99999:
+        raise ServiceError(_("The maximum number of references for this year has been reached."))
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"TW-{year:04d}-{counter.last_number:05d}"
+
+
+def advance_reference_counter(reference: str) -> None:
+    """Make sure the counter is past `reference` (used when cases are loaded from a fixture)."""
+    match = _REFERENCE_RE.match(reference)
+    if not match:
+        return
+    year, number = int(match.group(1)), int(match.group(2))
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(year=year, last_number=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(year=year, last_number__lt=number).update(last_number=number)
+
+
+# ---------------------------------------------------------------------------
+# Validation
+
+
+def validate_topics(codes: Sequence[str]) -> list[Topic]:
+    unique = list(dict.fromkeys(codes))
+    if not unique:
+        raise ValidationError({"topics": _("Choose at least one topic.")})
+    topics = list(Topic.objects.filter(code__in=unique, active=True))
+    unknown = sorted(set(unique) - {t.code for t in topics})
+    if unknown:
+        raise ValidationError(
+            {"topics": _("Unknown topic: {codes}.").format(codes=", ".join(unknown))}
+        )
+    return topics
+
+
+def _validate_melder(melder: MelderInput) -> MelderInput:
+    errors = Errors()
+    name = melder.name.strip()
+    email = melder.email.strip()
+    phone = v.normalize_phone(melder.phone)
+    relation = melder.relation.strip()
+    for field, value, limit in (("melder_name", name, 200), ("melder_relation", relation, 200)):
+        if len(value) > limit:
+            errors.add(field, _("Use at most {max} characters.").format(max=limit))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add("melder_email", _("Fill in a valid email address."))
+        else:
+            # validate_email allows up to 320 characters; the column holds 254.
+            limit = Melder._meta.get_field("email").max_length or 254
+            if len(email) > limit:
+                errors.add("melder_email", _("Use at most {max} characters.").format(max=limit))
+    if phone:
+        try:
+            v.validate_phone(phone)
+        except ValidationError as exc:
+            errors.by_field["melder_phone"] = list(exc.messages)
+    if not (name or email or phone):
+        errors.add(
+            "melder_name",
+            _("Fill in at least a name, email address or phone number, or choose ‘anonymous’."),
+        )
+    errors.raise_any()
+    return MelderInput(name=name, email=email, phone=phone, relation=relation)
+
+
+def validate_employer_input(data: EmployerInput) -> EmployerInput:
+    errors = Errors()
+    name = data.name.strip()
+    city = data.city.strip()
+    kvk = data.kvk_number.strip()
+    establishment = data.establishment_number.strip()
+    if not name:
+        errors.add("employer_name", _("Fill in the employer’s name."))
+    elif len(name) > 200:
+        errors.add("employer_name", _("Use at most {max} characters.").format(max=200))
+    if len(city) > 100:
+        errors.add("employer_city", _("Use at most {max} characters.").format(max=100))
+    if kvk:
+        try:
+            v.validate_kvk_number(kvk)
+        except ValidationError as exc:
+            errors.by_field["kvk_number"] = list(exc.messages)
+    if establishment:
+        if not kvk:
+            errors.add("establishment_number", _("An establishment number needs a KvK number."))
+        else:
+            try:
+                v.validate_establishment_number(establishment)
+            except ValidationError as exc:
+                errors.by_field["establishment_number"] = list(exc.messages)
+    errors.raise_any()
+    return EmployerInput(name=name, city=city, kvk_number=kvk, establishment_number=establishment)
+
+
+@dataclass(frozen=True)
+class ValidIntake:
+    received_at: dt.datetime
+    channel: str
+    topics: list[Topic]
+    description: str
+    employer: Employer | None
+    reported_employer: EmployerInput | None
+    melder: MelderInput | None
+
+
+def validate_intake(
+    *,
+    received_at: dt.datetime | None,
+    channel: str,
+    topic_codes: Sequence[str],
+    description: str,
+    employer: Employer | None = None,
+    reported_employer: EmployerInput | None = None,
+    melder: MelderInput | None = None,
+) -> ValidIntake:
+    """Check all intake input at once; a ValidationError lists every problem per field."""
+    errors = Errors()
+    earliest = timezone.make_aware(dt.datetime.combine(EARLIEST_RECEIVED, dt.time.min))
+    try:
+        check_moment(received_at, "received_at", not_before=earliest)
+    except ValidationError as exc:
+        errors.merge(exc)
+    if channel not in Channel.values:
+        errors.add("channel", _("Choose a channel."))
+    topics: list[Topic] = []
+    try:
+        topics = validate_topics(topic_codes)
+    except ValidationError as exc:
+        errors.merge(exc)
+    try:
+        description = clean_text(description, "description", required=True, max_length=TEXT_MAX)
+    except ValidationError as exc:
+        errors.merge(exc)
+    if employer is None and reported_employer is None:
+        errors.add("employer_name", _("Fill in the employer."))
+    elif employer is None and reported_employer is not None:
+        employer = selectors.known_employer(
+            reported_employer.kvk_number, reported_employer.establishment_number
+        )
+        if employer is None:
+            try:
+                reported_employer = validate_employer_input(reported_employer)
+            except ValidationError as exc:
+                errors.merge(exc)
+    if melder is not None:
+        try:
+            melder = _validate_melder(melder)
+        except ValidationError as exc:
+            errors.merge(exc)
+    if errors or received_at is None:
+        raise ValidationError(errors.by_field)
+    return ValidIntake(
+        received_at=received_at,
+        channel=channel,
+        topics=topics,
+        description=description,
+        employer=employer,
+        reported_employer=reported_employer,
+        melder=melder,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Intake
+
+
+def _employer_for_intake(employer: Employer | None, reported: EmployerInput | None) -> Employer:
+    if employer is not None:
+        return employer
+    if reported is None:
+        raise ValidationError({"employer_name": _("Fill in the employer.")})
+    existing = selectors.known_employer(reported.kvk_number, reported.establishment_number)
+    if existing is not None:
+        return existing
+    return Employer.objects.create(
+        name=reported.name,
+        visit_city=reported.city,
+        kvk_number=reported.kvk_number or None,
+        establishment_number=reported.establishment_number,
+    )
+
+
+def case_intake(
+    *,
+    actor: Actor,
+    received_at: dt.datetime | None,
+    channel: str,
+    topic_codes: Sequence[str],
+    description: str,
+    employer: Employer | None = None,
+    reported_employer: EmployerInput | None = None,
+    melder: MelderInput | None = None,
+) -> Case:
+    """Register a new melding. `melder=None` registers it anonymously."""
+    if not permissions.can_register(actor):
+        raise NotPermittedError(_("You may not register cases."))
+    data = validate_intake(
+        received_at=received_at,
+        channel=channel,
+        topic_codes=topic_codes,
+        description=description,
+        employer=employer,
+        reported_employer=reported_employer,
+        melder=melder,
+    )
+    now = base.now()
+    with transaction.atomic():
+        target_employer = _employer_for_intake(data.employer, data.reported_employer)
+        case = Case(
+            reference=allocate_reference(timezone.localdate(now).year),
+            received_at=data.received_at,
+            channel=data.channel,
+            description=data.description,
+            employer=target_employer,
+            triage_due=add_working_days(
+                base.local_date(data.received_at), settings.TRIAGE_WORKING_DAYS
+            ),
+            created_by=actor,
+        )
+        case.save()
+        case.topics.set(data.topics)
+        if data.melder is not None:
+            Melder.objects.create(
+                case=case,
+                name=data.melder.name,
+                email=data.melder.email,
+                phone=data.melder.phone,
+                relation=data.melder.relation,
+            )
+        record_event(
+            kind=EventKind.INTAKE,
+            actor=actor,
+            case=case,
+            to_state=case.state,
+            at=now,
+            data={
+                "reference": case.reference,
+                "channel": data.channel,
+                "topics": sorted(t.code for t in data.topics),
+                "anonymous": data.melder is None,
+                "employer_id": target_employer.pk,
+            },
+        )
+    return case
