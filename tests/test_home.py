@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.demo import DEMO_PASSWORD, prepare_demo
 from cases.models import Case, Event, EventKind, State
@@ -34,6 +37,19 @@ def test_home_lists_own_open_cases_and_the_figures(client, inspector, other_insp
     assert closed.reference not in html
     assert 'data-testid="count-received"' in html
     assert mine.description not in html  # the melding text is not on the home page
+
+
+def test_home_counts_only_cases_the_user_may_see(
+    client, inspector, other_inspector, no_role_user
+) -> None:
+    in_period = timezone.make_aware(dt.datetime(2021, 2, 1, 10, 0))
+    case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector, received_at=in_period)
+    client.force_login(inspector)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-testid="count-received">0<' in html
+    client.force_login(no_role_user)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-testid="count-received"' not in html
 
 
 def test_login_and_logout_write_events(client, inspector) -> None:

@@ -88,6 +88,27 @@ def test_known_kvk_reuses_the_employer_and_warns_about_open_meldingen(client, in
     assert link in page
 
 
+def test_intake_warning_names_only_cases_the_user_may_see(
+    client, inspector, other_inspector, supervisor
+) -> None:
+    """Another inspector's melding about the same employer is not named: the warning says
+    how many there are and which team leader to ask."""
+    employer = EmployerFactory(name="Gedeeld Bedrijf B.V.", kvk_number="23456789")
+    theirs = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector, employer=employer)
+    queue = intake(supervisor, employer=employer)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("case_create"),
+        intake_data(kvk_number="23456789", employer_name="", employer_city=""),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert theirs.reference not in page
+    assert f'<a href="/meldingen/{queue.reference}/">{queue.reference}</a>' in page
+    assert "nog 1 andere melding over Gedeeld Bedrijf B.V. die u niet kunt inzien" in page
+    assert supervisor.get_full_name() in page
+
+
 def test_field_errors_are_dutch_complete_and_keep_the_input(client, inspector) -> None:
     client.force_login(inspector)
     data = intake_data(
