@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from cases.kamerbrief_fixture import SEED, build_fixture
+from tools.kamerbrief_fixture import SEED, build_fixture
 
 
 class Command(BaseCommand):

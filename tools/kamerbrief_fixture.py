@@ -7,7 +7,8 @@ before and after the period, boundary cases minutes from local midnight, every s
 outcome, calls, agreements, repeat meldingen and anonymous and named melders.
 
 Everything is derived from one seeded `random.Random`; the output is the same text for
-the same seed on every machine (`generate_kamerbrief_fixture` writes it).
+the same seed on every machine. `manage.py generate_kamerbrief_fixture` writes it; the test
+suite checks that it reproduces the committed `fixtures/kamerbrief_2021.json` byte for byte.
 """
 
 from __future__ import annotations
