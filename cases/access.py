@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404
 
 from cases import permissions
 from cases.models import Case
+from cases.types import AnyUser
 
 View = Callable[..., HttpResponse]
 
 
-def role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
+def role_required(check: Callable[[AnyUser], bool]) -> Callable[[View], View]:
     """Signed in (else to the login page) and `check(user)` true (else 403)."""
 
     def decorator(view: View) -> View:

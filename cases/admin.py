@@ -7,14 +7,15 @@ edits that matter go through services or write an Event.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, services
@@ -34,37 +35,42 @@ from cases.models import (
     Topic,
 )
 
+_M = TypeVar("_M", bound=Model)
+_Child = TypeVar("_Child", bound=Model)
 
-class NoDeleteMixin:
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+
+class NoDeleteMixin(admin.ModelAdmin[_M]):
+    """Nothing is deleted here: no delete permission, no bulk delete action."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)  # type: ignore[misc]
+        actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
 
 
 @admin.register(Topic)
-class TopicAdmin(NoDeleteMixin, admin.ModelAdmin):
+class TopicAdmin(NoDeleteMixin[Topic]):
     list_display = ["code", "label", "ordering", "active"]
     list_editable = ["ordering", "active"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
         # The code is used in filters, fixtures and counts; it never changes once created.
         return ["code"] if obj else []
 
 
 @admin.register(Sector)
-class SectorAdmin(NoDeleteMixin, admin.ModelAdmin):
+class SectorAdmin(NoDeleteMixin[Sector]):
     list_display = ["code", "name"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Sector | None = None) -> list[str]:
         return ["code"] if obj else []
 
 
 @admin.register(Employer)
-class EmployerAdmin(NoDeleteMixin, admin.ModelAdmin):
+class EmployerAdmin(NoDeleteMixin[Employer]):
     list_display = ["name", "kvk_number", "establishment_number", "visit_city", "sector"]
     list_filter = ["sector"]
     search_fields = ["name", "kvk_number", "visit_city"]
@@ -81,13 +87,13 @@ class EmployerAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(InspectorProfile)
-class InspectorProfileAdmin(NoDeleteMixin, admin.ModelAdmin):
+class InspectorProfileAdmin(NoDeleteMixin[InspectorProfile]):
     list_display = ["__str__", "function_title", "team", "phone"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "team"]
     autocomplete_fields = ["user"]
 
 
-class InspectorProfileInline(admin.StackedInline):
+class InspectorProfileInline(admin.StackedInline[InspectorProfile, User]):
     model = InspectorProfile
     can_delete = False
     extra = 0
@@ -97,7 +103,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
+class AuditedUserAdmin(NoDeleteMixin[User], UserAdmin[User]):
     """Users are deactivated, never deleted; role and account changes are Events."""
 
     inlines = [InspectorProfileInline]
@@ -108,10 +114,10 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
     def roles(self, obj: User) -> str:
         return ", ".join(g.name for g in obj.groups.all())
 
-    def get_queryset(self, request: HttpRequest) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         readonly = ["last_login", "date_joined"]
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
@@ -121,9 +127,6 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
         return readonly
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        obj._groups_before = (  # type: ignore[attr-defined]
-            set(obj.groups.values_list("name", flat=True)) if obj.pk else set()
-        )
         super().save_model(request, obj, form, change)
         fields = sorted(f for f in form.changed_data if f not in {"groups", "password"})
         if fields or "password" in form.changed_data:
@@ -138,9 +141,10 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
             )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        obj: User = form.instance
+        # save_model has saved the user; its groups change only here, in the form's save_m2m.
+        before = set(obj.groups.values_list("name", flat=True))
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before: set[str] = getattr(obj, "_groups_before", set())
         after = set(obj.groups.values_list("name", flat=True))
         if before != after:
             record_event(
@@ -155,49 +159,60 @@ class AuditedUserAdmin(NoDeleteMixin, UserAdmin):
             )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[_Child, Case]):
+    """A case's history on its admin page: shown, never added to, changed or deleted."""
+
     extra = 0
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         return False
 
 
-class CallInline(ReadOnlyInline):
+class CallInline(ReadOnlyInline[Call]):
     model = Call
-    fields = ["called_at", "caller", "reached", "contact_name", "criteria", "employer_response"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "called_at",
+        "caller",
+        "reached",
+        "contact_name",
+        "criteria",
+        "employer_response",
+    )
 
 
-class AgreementInline(ReadOnlyInline):
+class AgreementInline(ReadOnlyInline[Agreement]):
     model = Agreement
-    fields = ["description", "due_date", "status"]
-    readonly_fields = fields
+    fields = readonly_fields = ("description", "due_date", "status")
 
 
-class LetterInline(ReadOnlyInline):
+class LetterInline(ReadOnlyInline[Letter]):
     model = Letter
-    fields = ["number", "generated_at", "generated_by", "template_version", "sent_at", "sent_via"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "number",
+        "generated_at",
+        "generated_by",
+        "template_version",
+        "sent_at",
+        "sent_via",
+    )
 
 
-class EventInline(ReadOnlyInline):
+class EventInline(ReadOnlyInline[Event]):
     model = Event
-    fields = ["created_at", "actor", "kind", "from_state", "to_state"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "kind", "from_state", "to_state")
     ordering = ["created_at", "pk"]
 
 
-class MelderInline(ReadOnlyInline):
+class MelderInline(ReadOnlyInline[Melder]):
     model = Melder
-    fields = ["name", "email", "phone", "relation"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "email", "phone", "relation")
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         # Not a model permission: who may see the melder is decided per case. CaseAdmin
         # only adds this inline for a case the user may see the melder of; Django asks
         # again without the case when it builds the inline's queryset.
@@ -206,7 +221,7 @@ class MelderInline(ReadOnlyInline):
         return permissions.can_view_melder(request.user, obj)
 
 
-class CaseAdminForm(forms.ModelForm):
+class CaseAdminForm(forms.ModelForm[Case]):
     # The version the user saw: a stale page is refused by the service, not overwritten.
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -221,7 +236,7 @@ class CaseAdminForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
+class CaseAdmin(NoDeleteMixin[Case]):
     """Cases are read-only here except channel and topics, which go through a service."""
 
     form = CaseAdminForm
@@ -250,39 +265,45 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Case | None = None) -> bool:
         # Whoever may act on the case may correct its channel and topics (through the
         # service); the roles carry no `change_case` model permission.
         if obj is not None and permissions.can_act_on_case(request.user, obj):
             return True
         return super().has_change_permission(request, obj)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> list[str]:
         readonly = [*self._readonly, "description"]
         if obj is not None and not permissions.can_act_on_case(request.user, obj):
             readonly += ["channel", "topics"]
         return readonly
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         fields = ["channel", "topics", *self._readonly]
         if obj is not None and permissions.can_act_on_case(request.user, obj):
             fields.insert(2, "seen_version")
         if obj is not None and self._may_see_melder(request, obj):
             fields.append("description")
-        return fields
+        return tuple(fields)
 
     def _may_see_melder(self, request: HttpRequest, obj: Case) -> bool:
         return permissions.can_view_melder(request.user, obj)
 
-    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        inlines: list[Any] = [CallInline, AgreementInline, LetterInline, EventInline]
+    def get_inlines(
+        self, request: HttpRequest, obj: Case | None = None
+    ) -> tuple[type[ReadOnlyInline[Any]], ...]:
+        inlines = (CallInline, AgreementInline, LetterInline, EventInline)
         if obj is not None and self._may_see_melder(request, obj):
-            inlines.insert(0, MelderInline)
+            return (MelderInline, *inlines)
         return inlines
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and self._may_see_melder(request, obj):
             services.record_melder_view(case=obj, actor=request.user)
@@ -311,32 +332,33 @@ class CaseAdmin(NoDeleteMixin, admin.ModelAdmin):
                 exc.message if isinstance(exc, services.ServiceError) else "; ".join(exc.messages)
             )
             messages.error(request, text)
+            # Read by response_change below; HttpRequest declares no such attribute.
             request._case_save_failed = True  # type: ignore[attr-defined]
 
-    def response_change(self, request: HttpRequest, obj: Case) -> Any:
+    def response_change(self, request: HttpRequest, obj: Case) -> HttpResponse:
         if getattr(request, "_case_save_failed", False):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(admin.ModelAdmin[_M]):
     """History and evidence: readable, never added, changed or deleted here."""
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: _M | None = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
 
 @admin.register(Event)
-class EventAdmin(HistoryAdmin):
+class EventAdmin(HistoryAdmin[Event]):
     list_display = ["created_at", "kind", "actor", "case", "from_state", "to_state"]
     list_filter = ["kind"]
     search_fields = ["case__reference", "actor__username"]
@@ -344,7 +366,7 @@ class EventAdmin(HistoryAdmin):
 
 
 @admin.register(FigureSnapshot)
-class FigureSnapshotAdmin(HistoryAdmin):
+class FigureSnapshotAdmin(HistoryAdmin[FigureSnapshot]):
     """Recorded figures are evidence of what was reported."""
 
     list_display = ["created_at", "created_by", "label", "received", "investigated"]

@@ -7,10 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 
 from cases import auth, permissions
+from cases.types import AnyUser
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+    # A request that has not passed AuthenticationMiddleware has no user at all.
+    user: AnyUser | None = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     return {

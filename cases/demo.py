@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
-from cases.kamerbrief_fixture import STAFF
+from tools.kamerbrief_fixture import STAFF
 
 DEMO_PASSWORD = "Thuiswerk-2021!"  # noqa: S105 - a published demo password, DEBUG only
 DEMO_USERS = [username for username, *_ in STAFF]

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from cases.models import Case, Event, EventKind
+from cases.types import AnyUser
 
 # Keys that may appear in Event.data. Melder fields (name, email, phone, relation),
 # the description, call notes and measures are deliberately absent.
@@ -85,7 +86,7 @@ def check_event_data(data: dict[str, Any]) -> None:
 def record_event(
     *,
     kind: EventKind | str,
-    actor: Any,
+    actor: AnyUser | None,
     case: Case | None = None,
     from_state: str = "",
     to_state: str = "",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.http import HttpRequest
+
+from cases.types import Actor
+
+if TYPE_CHECKING:
+    from cases.models import Case
 
 
 def advance_counter_on_raw_save(
-    sender: Any, instance: Any, raw: bool = False, **kwargs: Any
+    sender: type[Case], instance: Case, raw: bool = False, **kwargs: Any
 ) -> None:
     """`loaddata` saves cases raw; keep the reference counter past every loaded reference."""
     if raw:
@@ -17,14 +23,16 @@ def advance_counter_on_raw_save(
         advance_reference_counter(instance.reference)
 
 
-def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _on_login(sender: type[Actor], request: HttpRequest, user: Actor, **kwargs: Any) -> None:
     from cases.events import record_event
     from cases.models import EventKind
 
     record_event(kind=EventKind.LOGIN, actor=user, data={"user_id": user.pk})
 
 
-def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _on_logout(
+    sender: type[Actor | None], request: HttpRequest, user: Actor | None, **kwargs: Any
+) -> None:
     from cases.events import record_event
     from cases.models import EventKind
 
@@ -32,7 +40,7 @@ def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         record_event(kind=EventKind.LOGOUT, actor=user, data={"user_id": user.pk})
 
 
-def _on_login_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+def _on_login_failed(sender: str, credentials: dict[str, Any], **kwargs: Any) -> None:
     from cases.events import record_event
     from cases.models import EventKind
 

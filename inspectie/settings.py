@@ -10,7 +10,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets the classes that django-stubs declares generic be subscripted at run time too
+# (`admin.ModelAdmin[Case]`, `forms.ModelForm[Case]`); it changes nothing else.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from cases.events import check_event_data
 from cases.filters import CaseFilter
-from cases.kamerbrief_fixture import build_fixture
 from cases.models import Case, Event, Melder, ReferenceCounter, State
 from cases.selectors import KAMERBRIEF_PERIOD, case_counts, kamerbrief_counts
 from tests.pycounts import case_rows, python_counts, python_filter, random_params
+from tools.kamerbrief_fixture import build_fixture
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kamerbrief_2021.json"
 UTC = dt.UTC

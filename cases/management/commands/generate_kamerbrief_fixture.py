@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
-from cases.kamerbrief_fixture import SEED, build_fixture
+from tools.kamerbrief_fixture import SEED, build_fixture
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         "545 only 'niet mogen thuiswerken' for 25 January - 9 April 2021)."
     )
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=SEED, help=f"random seed ({SEED})")
         parser.add_argument(
             "--output",

@@ -7,7 +7,8 @@ before and after the period, boundary cases minutes from local midnight, every s
 outcome, calls, agreements, repeat meldingen and anonymous and named melders.
 
 Everything is derived from one seeded `random.Random`; the output is the same text for
-the same seed on every machine (`generate_kamerbrief_fixture` writes it).
+the same seed on every machine. `manage.py generate_kamerbrief_fixture` writes it; the test
+suite checks that it reproduces the committed `fixtures/kamerbrief_2021.json` byte for byte.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import datetime as dt
 import json
 import random
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cases.deadlines import add_working_days, is_working_day
+
+_T = TypeVar("_T")
 
 SEED = 1172
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -371,10 +375,10 @@ class Generator:
         self.agreement_pk = 0
 
     # -- small random helpers -------------------------------------------------
-    def pick(self, items: list[Any]) -> Any:
+    def pick(self, items: Sequence[_T]) -> _T:
         return items[self.rnd.randrange(len(items))]
 
-    def weighted(self, pairs: list[tuple[Any, int]]) -> Any:
+    def weighted(self, pairs: Sequence[tuple[_T, int]]) -> _T:
         return self.rnd.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
     def digits(self, n: int) -> str:
@@ -659,7 +663,9 @@ class Generator:
         calls.append({"model": "cases.call", "pk": self.call_pk, "fields": fields})
         return self.call_pk
 
-    def history(self, spec: CaseSpec, specs_by_employer: dict[int, list[CaseSpec]]) -> dict:
+    def history(
+        self, spec: CaseSpec, specs_by_employer: dict[int, list[CaseSpec]]
+    ) -> dict[str, Any]:
         rnd = self.rnd
         state = "received"
         registrar = self.weighted(list(zip(INSPECTORS, INSPECTOR_WEIGHTS, strict=True)))
