@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from cases import permissions
 from cases.models import Case
-from cases.types import AnyUser
+from cases.types import Actor, AnyUser
 
 View = Callable[..., HttpResponse]
 
@@ -38,6 +39,14 @@ def role_required(check: Callable[[AnyUser], bool]) -> Callable[[View], View]:
 
 case_worker_required = role_required(permissions.is_case_worker)
 supervisor_required = role_required(permissions.is_supervisor)
+
+
+def acting_user(request: HttpRequest) -> Actor:
+    """The signed-in user of a request that needs one (the admin's, say)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user
 
 
 def visible_case_or_404(

@@ -10,7 +10,7 @@ are in `FIELD_ALIASES`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -125,12 +125,13 @@ class OutcomeForm(ActionForm):
 
 
 class DeclineForm(OutcomeForm):
+    outcome = forms.ChoiceField(
+        label=_("Reason for not investigating"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[(code, Outcome(code).label) for code in DECLINE_OUTCOMES],
+    )
     field_order = ("outcome", "main_case")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["outcome"].label = _("Reason for not investigating")
-        self.fields["outcome"].choices = [(code, Outcome(code).label) for code in DECLINE_OUTCOMES]
 
 
 class CloseForm(OutcomeForm):
@@ -139,7 +140,8 @@ class CloseForm(OutcomeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = CLOSE_OUTCOMES.get(self.case.state, ())
-        self.fields["outcome"].choices = [(code, Outcome(code).label) for code in allowed]
+        outcome = cast(forms.ChoiceField, self.fields["outcome"])
+        outcome.choices = [(code, Outcome(code).label) for code in allowed]
 
 
 class CallAttemptForm(MomentMixin, ActionForm):

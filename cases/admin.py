@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, services
+from cases.access import acting_user
 from cases.events import record_event
 from cases.models import (
     Agreement,
@@ -306,7 +307,7 @@ class CaseAdmin(NoDeleteMixin[Case]):
     ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and self._may_see_melder(request, obj):
-            services.record_melder_view(case=obj, actor=request.user)
+            services.record_melder_view(case=obj, actor=acting_user(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Case, form: Any, change: bool) -> None:
@@ -322,7 +323,7 @@ class CaseAdmin(NoDeleteMixin[Case]):
         try:
             services.case_update_details(
                 case=obj.pk,
-                actor=request.user,
+                actor=acting_user(request),
                 version=form.cleaned_data["seen_version"],
                 channel=form.cleaned_data.get("channel"),
                 topic_codes=[t.code for t in form.cleaned_data.get("topics", [])],

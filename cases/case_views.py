@@ -10,12 +10,12 @@ for a stale page, what changed in the meantime.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
 from cases.models import Agreement, Case, Criterion, EmployerResponse, EventKind, Letter
+from cases.types import AuthenticatedRequest
 from cases.workflow import Action
 
 # Where each section of the case page starts (the anchor to return to after an action).
@@ -107,7 +108,9 @@ def _row_initial(kind: str, row: Any) -> dict[str, Any]:
     return {"letter": row.number}
 
 
-def _panels(request: HttpRequest, case: Case, bound: tuple[Action, ActionForm] | None) -> Panels:
+def _panels(
+    request: AuthenticatedRequest, case: Case, bound: tuple[Action, ActionForm] | None
+) -> Panels:
     user = request.user
     panels = Panels()
     bound_action, bound_form = bound if bound else (None, None)
@@ -122,8 +125,10 @@ def _panels(request: HttpRequest, case: Case, bound: tuple[Action, ActionForm] |
             if not action.is_write:
                 args = [case.reference] if key is None else [case.reference, key]
                 item.url = reverse(action.url_name, args=args)
-            elif bound_action is action and (
-                key is None or bound_form.cleaned_data.get(ROW_FIELD[action.per]) == key
+            elif (
+                bound_form is not None
+                and bound_action is action
+                and (key is None or bound_form.cleaned_data.get(ROW_FIELD[action.per]) == key)
             ):
                 item.form, item.open, placed = bound_form, True, True
             else:
@@ -144,7 +149,7 @@ def _panels(request: HttpRequest, case: Case, bound: tuple[Action, ActionForm] |
     return panels
 
 
-def _case_or_404(request: HttpRequest, reference: str) -> Case:
+def _case_or_404(request: AuthenticatedRequest, reference: str) -> Case:
     case = selectors.case_page(request.user, reference)
     if case is None:
         raise Http404
@@ -153,14 +158,14 @@ def _case_or_404(request: HttpRequest, reference: str) -> Case:
 
 @case_worker_required
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     case = _case_or_404(request, reference)
     return _render(request, case)
 
 
 @case_worker_required
 @require_POST
-def case_action(request: HttpRequest, reference: str, action: str) -> HttpResponse:
+def case_action(request: AuthenticatedRequest, reference: str, action: str) -> HttpResponse:
     """Every action on a case: parse its form, call its service, show the outcome."""
     spec = workflow.ACTIONS.get(action)
     if spec is None or not spec.is_write or not spec.form:
@@ -188,7 +193,7 @@ def case_action(request: HttpRequest, reference: str, action: str) -> HttpRespon
 
 @case_worker_required
 @require_POST
-def case_take(request: HttpRequest, reference: str) -> HttpResponse:
+def case_take(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """`/meldingen/<ref>/oppakken/`: the "take" action under its own address."""
     return case_action(request, reference, "take")
 
@@ -204,7 +209,7 @@ def done_message(action: Action, case: Case, result: Any) -> str:
     return str(action.done).format_map(Facts(reference=case.reference))
 
 
-def _after(request: HttpRequest, case: Case, action: Action) -> HttpResponse:
+def _after(request: AuthenticatedRequest, case: Case, action: Action) -> HttpResponse:
     """Back to where the user came from (`next`, if it is on this site), else the case page
     at the section of the action; home if the user may no longer see the case."""
     target = request.POST.get("next", "")
@@ -219,7 +224,7 @@ def _after(request: HttpRequest, case: Case, action: Action) -> HttpResponse:
 
 
 def _render(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     case: Case,
     *,
     bound: tuple[Action, ActionForm] | None = None,
@@ -263,7 +268,7 @@ def _render(
 def _refresh_version(form: ActionForm, case: Case) -> None:
     """A refused form is shown again with the user's input, but carrying the current
     version, so that sending it again (after checking) is not refused as stale once more."""
-    data = form.data.copy()
+    data = cast(QueryDict, form.data).copy()
     data["version"] = str(case.version)
     data["seen_at"] = timezone.now().isoformat()
     form.data = data

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from cases import dashboard, permissions, services
 from cases.access import role_required
 from cases.filters import filtered_cases, panel_context
 from cases.models import FigureSnapshot
+from cases.types import AuthenticatedRequest
 
 SNAPSHOTS_PER_PAGE = 50
 
@@ -27,7 +28,7 @@ dashboard_required = role_required(permissions.can_view_dashboard)
 
 @dashboard_required
 @require_GET
-def dashboard_page(request: HttpRequest) -> HttpResponse:
+def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     case_filter, cases = filtered_cases(request.user, request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
@@ -60,7 +61,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
 @dashboard_required
 @require_POST
-def snapshot_create(request: HttpRequest) -> HttpResponse:
+def snapshot_create(request: AuthenticatedRequest) -> HttpResponse:
     params = QueryDict(request.POST.get("filter", ""))
     back = f"{reverse('dashboard')}?{params.urlencode()}"
     try:
@@ -85,7 +86,7 @@ def snapshot_create(request: HttpRequest) -> HttpResponse:
 
 @dashboard_required
 @require_GET
-def snapshot_list(request: HttpRequest) -> HttpResponse:
+def snapshot_list(request: AuthenticatedRequest) -> HttpResponse:
     snapshots = FigureSnapshot.objects.select_related("created_by").order_by("-created_at", "-pk")
     page = Paginator(snapshots, SNAPSHOTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/dashboard/snapshot_list.html", {"page": page})
@@ -93,7 +94,7 @@ def snapshot_list(request: HttpRequest) -> HttpResponse:
 
 @dashboard_required
 @require_GET
-def snapshot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def snapshot_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     snapshot = get_object_or_404(FigureSnapshot.objects.select_related("created_by"), pk=pk)
     figures = dashboard.Figures.from_json(snapshot.figures)
     context = {

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
 from cases.models.case import DEADLINES
 from cases.permissions import case_worker_users_q, visible_cases
+from cases.types import AnyUser
 
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
 DATE = {"type": "date"}
@@ -117,7 +118,7 @@ def assignee_choices() -> Iterable[tuple[str, str]]:
         .only("pk", "username", "first_name", "last_name")
         .order_by("last_name", "first_name", "username")
     )
-    return ((user.pk, user.get_full_name() or user.get_username()) for user in users)
+    return ((str(user.pk), user.get_full_name() or user.get_username()) for user in users)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -215,13 +216,17 @@ class CaseFilter(django_filters.FilterSet):
         ):
             self.filters[name].extra["choices"] = choices
 
-    def filter_received_after(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
+    def filter_received_after(
+        self, qs: QuerySet[Case], name: str, value: dt.date
+    ) -> QuerySet[Case]:
         return qs.filter(received_between(value, None))
 
-    def filter_received_before(self, qs: QuerySet[Case], name: str, value: dt.date) -> Any:
+    def filter_received_before(
+        self, qs: QuerySet[Case], name: str, value: dt.date
+    ) -> QuerySet[Case]:
         return qs.filter(received_between(None, value))
 
-    def filter_topic(self, qs: QuerySet[Case], name: str, value: list[str]) -> Any:
+    def filter_topic(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
         if not value:
             return qs
         return qs.filter(
@@ -230,31 +235,31 @@ class CaseFilter(django_filters.FilterSet):
             )
         )
 
-    def filter_only_topic(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+    def filter_only_topic(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         return qs.filter(only_topic_q(value)) if value else qs
 
-    def filter_investigated(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+    def filter_investigated(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == "yes":
             return qs.filter(investigated_at__isnull=False)
         if value == "no":
             return qs.filter(investigated_at__isnull=True)
         return qs
 
-    def filter_overdue(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+    def filter_overdue(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == "yes":
             return qs.filter(overdue_q())
         if value == "no":
             return qs.exclude(overdue_q())
         return qs
 
-    def filter_not_recognised(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+    def filter_not_recognised(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == "yes":
             return qs.filter(not_recognised_q())
         if value == "no":
             return qs.exclude(not_recognised_q())
         return qs
 
-    def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> Any:
+    def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         text = value.strip()
         if not text:
             return qs
@@ -278,7 +283,7 @@ def panel_context(
     }
 
 
-def filtered_cases(user: Any, params: Any) -> tuple[CaseFilter, QuerySet[Case]]:
+def filtered_cases(user: AnyUser, params: Any) -> tuple[CaseFilter, QuerySet[Case]]:
     """The permission queryset for `user`, narrowed by the shared filter parameters.
 
     Invalid parameters give a bound filter with errors and an empty queryset.

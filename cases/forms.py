@@ -150,7 +150,7 @@ class IntakeForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("anonymous") and any(
             data.get(f) for f in ("melder_name", "melder_email", "melder_phone")
         ):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -21,13 +21,14 @@ from django.views.decorators.http import require_GET
 from cases import letters, services, workflow
 from cases.access import case_worker_required, visible_case_or_404
 from cases.models import Case, Letter
+from cases.types import AuthenticatedRequest
 
 CASES = Case.objects.select_related("employer")
 
 
 def _pdf_response(content: bytes, filename: str, *, attachment: bool) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["Content-Disposition"] = content_disposition_header(attachment, filename) or ""
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -38,7 +39,7 @@ def _back_to(case: Case) -> HttpResponse:
 
 @case_worker_required
 @require_GET
-def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
+def letter_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
     """The draft letter (watermarked CONCEPT), shown inline; nothing is stored."""
     case = visible_case_or_404(request, reference, CASES)
     try:
@@ -64,7 +65,7 @@ def letter_preview(request: HttpRequest, reference: str) -> HttpResponse:
 
 @case_worker_required
 @require_GET
-def letter_download(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def letter_download(request: AuthenticatedRequest, reference: str, number: int) -> HttpResponse:
     """A stored letter as an attachment; each download is an Event."""
     case = visible_case_or_404(request, reference, CASES)
     letter = get_object_or_404(Letter.objects.select_related("case"), case=case, number=number)

@@ -186,6 +186,8 @@ def _address_lines(employer: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _inspector(user_id: int | None) -> LetterInspector:
+    if user_id is None:
+        return LetterInspector(name="", function_title=_("Inspecteur"), team="", phone="", email="")
     user = get_user_model().objects.filter(pk=user_id).values(*INSPECTOR_USER_FIELDS).first() or {}
     profile = (
         InspectorProfile.objects.filter(user_id=user_id).values(*INSPECTOR_PROFILE_FIELDS).first()

@@ -36,7 +36,7 @@ from cases.models import (
     State,
 )
 from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
-from cases.types import AnyUser
+from cases.types import Actor, AnyUser
 
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
 KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
@@ -166,17 +166,17 @@ def other_open_cases(user: AnyUser, case: Case) -> OtherOpenCases:
     return OtherOpenCases(visible=visible, hidden=hidden, supervisors=leaders)
 
 
-def intake_queue(user: Any) -> QuerySet[Case]:
+def intake_queue(user: AnyUser) -> QuerySet[Case]:
     """Unassigned received meldingen, for those who may take them."""
     return visible_cases(user).filter(intake_queue_q())
 
 
-def my_cases(user: Any) -> QuerySet[Case]:
+def my_cases(user: Actor) -> QuerySet[Case]:
     """Open cases assigned to `user` (list them with `list_rows`)."""
     return Case.objects.filter(assignee=user).exclude(state=State.CLOSED)
 
 
-def case_page(user: Any, reference: str) -> Case | None:
+def case_page(user: AnyUser, reference: str) -> Case | None:
     """A case with everything the case page shows, in a fixed number of queries."""
     return (
         visible_cases(user)

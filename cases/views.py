@@ -27,6 +27,7 @@ from cases.access import (
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
 from cases.models import Case, State
+from cases.types import AuthenticatedRequest
 
 PAGE_SIZE = 50
 
@@ -42,7 +43,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in start page: the user's open meldingen and the Kamerbrief figures."""
     is_case_worker = permissions.is_case_worker(request.user)
     context = {
@@ -111,7 +112,7 @@ LISTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _narrow_to_scope(cases: Any, request: HttpRequest, scope: str) -> Any:
+def _narrow_to_scope(cases: Any, request: AuthenticatedRequest, scope: str) -> Any:
     if scope == "intake":
         return cases.filter(permissions.intake_queue_q())
     if scope == "mine":
@@ -121,7 +122,7 @@ def _narrow_to_scope(cases: Any, request: HttpRequest, scope: str) -> Any:
     return cases
 
 
-def _case_list(request: HttpRequest, scope: str) -> HttpResponse:
+def _case_list(request: AuthenticatedRequest, scope: str) -> HttpResponse:
     config = LISTS[scope]
     case_filter, cases = filtered_cases(request.user, request.GET)
     cases = _narrow_to_scope(cases, request, scope)
@@ -144,19 +145,19 @@ def _case_list(request: HttpRequest, scope: str) -> HttpResponse:
 
 @case_worker_required
 @require_GET
-def intake_queue(request: HttpRequest) -> HttpResponse:
+def intake_queue(request: AuthenticatedRequest) -> HttpResponse:
     return _case_list(request, "intake")
 
 
 @case_worker_required
 @require_GET
-def my_cases(request: HttpRequest) -> HttpResponse:
+def my_cases(request: AuthenticatedRequest) -> HttpResponse:
     return _case_list(request, "mine")
 
 
 @supervisor_required
 @require_GET
-def all_cases(request: HttpRequest) -> HttpResponse:
+def all_cases(request: AuthenticatedRequest) -> HttpResponse:
     return _case_list(request, "all")
 
 
@@ -166,7 +167,7 @@ def all_cases(request: HttpRequest) -> HttpResponse:
 
 @role_required(permissions.can_register)
 @require_http_methods(["GET", "POST"])
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
     if request.method == "POST":
         case = _register(request, form)
@@ -176,7 +177,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/case_form.html", {"form": form})
 
 
-def _register(request: HttpRequest, form: IntakeForm) -> Case | None:
+def _register(request: AuthenticatedRequest, form: IntakeForm) -> Case | None:
     """Register the melding, or put every problem on the form (all at once)."""
     form_ok = form.is_valid()
     try:
@@ -192,7 +193,7 @@ def _register(request: HttpRequest, form: IntakeForm) -> Case | None:
     return None
 
 
-def _announce_intake(request: HttpRequest, case: Case) -> None:
+def _announce_intake(request: AuthenticatedRequest, case: Case) -> None:
     messages.success(
         request,
         _("Case {reference} has been registered and is in the intake.").format(

@@ -188,7 +188,10 @@ def clean_text(value: str | None, field: str, *, required: bool, max_length: int
     return text
 
 
-def check_moment(value: dt.datetime | None, field: str, *, not_before: dt.datetime | None) -> None:
+def check_moment(
+    value: dt.datetime | None, field: str, *, not_before: dt.datetime | None
+) -> dt.datetime:
+    """`value` if it is a sensible moment: given, aware, not in the future, not too early."""
     if value is None:
         raise ValidationError({field: _("This field is required.")})
     if timezone.is_naive(value):
@@ -203,6 +206,7 @@ def check_moment(value: dt.datetime | None, field: str, *, not_before: dt.dateti
                 )
             }
         )
+    return value
 
 
 class Errors:

@@ -13,8 +13,8 @@ from cases.services.base import Errors, case_write, check_moment, clean_text
 from cases.types import Actor
 
 
-def _validate_call_moment(case: Case, called_at: dt.datetime | None) -> None:
-    check_moment(called_at, "called_at", not_before=case.received_at)
+def _validate_call_moment(case: Case, called_at: dt.datetime | None) -> dt.datetime:
+    return check_moment(called_at, "called_at", not_before=case.received_at)
 
 
 def case_record_call_attempt(
@@ -22,10 +22,8 @@ def case_record_call_attempt(
 ) -> Call:
     """An unanswered call attempt; needed for closing as werkgever_onbereikbaar."""
     with case_write(case, action="call_attempt", actor=actor, version=version) as write:
-        _validate_call_moment(write.case, called_at)
-        call = Call.objects.create(
-            case=write.case, called_at=called_at, caller=actor, reached=False
-        )
+        moment = _validate_call_moment(write.case, called_at)
+        call = Call.objects.create(case=write.case, called_at=moment, caller=actor, reached=False)
         write.data = {"call_id": call.pk, "reached": False}
     return call
 
@@ -46,8 +44,9 @@ def case_record_call(
     follow-up calls."""
     with case_write(case, action="call", actor=actor, version=version) as write:
         errors = Errors()
+        moment: dt.datetime | None = None
         try:
-            _validate_call_moment(write.case, called_at)
+            moment = _validate_call_moment(write.case, called_at)
         except ValidationError as exc:
             errors.merge(exc)
         try:
@@ -66,14 +65,15 @@ def case_record_call(
             notes = clean_text(notes, "notes", required=False, max_length=TEXT_MAX)
         except ValidationError as exc:
             errors.merge(exc)
-        errors.raise_any()
+        if errors or moment is None:
+            raise ValidationError(errors.by_field)
         if write.moves:
             write.transition()
         else:
             write.kind = EventKind.CALL  # a follow-up call: the state stays
         call = Call.objects.create(
             case=write.case,
-            called_at=called_at,
+            called_at=moment,
             caller=actor,
             reached=True,
             contact_name=contact_name,

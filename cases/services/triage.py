@@ -51,7 +51,7 @@ def case_take(*, case: Case | int, actor: Actor, version: int | None) -> Case:
     return write.case
 
 
-def case_assign(*, case: Case | int, actor: Actor, version: int | None, assignee: Any) -> Case:
+def case_assign(*, case: Case | int, actor: Actor, version: int | None, assignee: Actor) -> Case:
     """A supervisor assigns or reassigns a case to anyone who handles cases."""
     with case_write(case, action="assign", actor=actor, version=version) as write:
         if not permissions.can_be_assignee(assignee):
