@@ -1375,7 +1375,13 @@ def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
     """Freeze the dashboard figures for the shared filter `params` as a FigureSnapshot:
     the figures (breakdowns included), the canonical filter, the generated paragraph, who
     and when. Supervisors only; written with an Event (no melder data: counts only)."""
-    from cases import dashboard
+    from cases.dashboard.figures import dashboard_figures
+    from cases.dashboard.params import (
+        canonical_params,
+        describe_filter,
+        ministry_paragraph,
+        period_of,
+    )
     from cases.filters import filtered_cases
     from cases.models import FigureSnapshot
 
@@ -1387,23 +1393,23 @@ def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
         case_filter, cases = filtered_cases(actor, params)
         if not case_filter.is_valid():
             raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
-        canonical = dashboard.canonical_params(case_filter)
+        canonical = canonical_params(case_filter)
         now = _now()
         today = _local_date(now)
-        figures = dashboard.dashboard_figures(cases, today=today)
-        start, end = dashboard.period_of(canonical, today)
+        figures = dashboard_figures(cases, today=today)
+        start, end = period_of(canonical, today)
         snapshot = FigureSnapshot.objects.create(
             created_at=now,
             created_by=actor,
             label=label,
             filter_query=canonical.urlencode(),
-            filter_description=[list(pair) for pair in dashboard.describe_filter(case_filter)],
+            filter_description=[list(pair) for pair in describe_filter(case_filter)],
             period_start=start,
             period_end=end,
             received=figures.counts.received,
             investigated=figures.counts.investigated,
             only_not_allowed=figures.counts.only_not_allowed,
-            paragraph=dashboard.ministry_paragraph(figures.counts, start, end),
+            paragraph=ministry_paragraph(figures.counts, start, end),
             figures=figures.to_json(),
         )
         record_event(
