@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.dashboard.figures import Figures
 from cases.dashboard.params import NULL, drilldown, monday_of
@@ -151,6 +153,112 @@ def week_chart(weeks: list[tuple[dt.date, int]]) -> Chart | None:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """A headline figure: its cell in the figures list and its entry in the definitions."""
+
+    key: str
+    label: str
+    count: int
+    query: str | None  # drill-down query string for all_cases (None: no link)
+    primary: bool  # the three figures of the Kamerbrief; the others are listed smaller
+    definition: str
+    label_note: str = ""  # after the label, e.g. the day a snapshot counted overdue cases
+    count_note: str = ""  # below the count, e.g. the number of employers
+    count_note_testid: str = ""
+
+    @property
+    def testid(self) -> str:
+        return "count-" + self.key.replace("_", "-")
+
+
+def _headline(figures: Figures, link: Callable[..., str | None], *, linked: bool) -> list[Headline]:
+    c = figures.counts
+    overdue_on = "" if linked else _("on %(date)s") % {"date": _long_date(figures.overdue_on)}
+    employers = figures.not_recognised_employers
+    return [
+        Headline(
+            "received",
+            _("Received"),
+            c.received,
+            link(),
+            primary=True,
+            definition=_(
+                "Cases received in the period (calendar days in Dutch time), whatever their "
+                "status now."
+            ),
+        ),
+        Headline(
+            "investigated",
+            _("Taken into investigation"),
+            c.investigated,
+            link(investigated="yes"),
+            primary=True,
+            definition=_(
+                "Of these, the cases ever taken into investigation, whatever their status now. "
+                "A reopened case counts once."
+            ),
+        ),
+        Headline(
+            "only_not_allowed",
+            _("Only ‘not allowed to work from home’"),
+            c.only_not_allowed,
+            link(only_topic=NOT_ALLOWED_TOPIC),
+            primary=True,
+            definition=_(
+                "Of these, the cases whose only topic is ‘not allowed to work from home’."
+            ),
+        ),
+        Headline(
+            "declined",
+            _("Not taken into investigation"),
+            c.declined,
+            link(investigated="no", state=State.CLOSED),
+            primary=False,
+            definition=_(
+                "Closed without ever being taken into investigation, with the reason "
+                "(outcome) given."
+            ),
+        ),
+        Headline(
+            "not_triaged",
+            _("Not yet triaged"),
+            c.not_triaged,
+            link(investigated="no", state=State.RECEIVED),
+            primary=False,
+            definition=_("Not taken into investigation and not closed yet."),
+        ),
+        Headline(
+            "overdue",
+            _("Deadline passed"),
+            figures.overdue,
+            link(overdue="yes"),
+            primary=False,
+            definition=_("Past the deadline for triage or for calling the employer."),
+            label_note=overdue_on,
+        ),
+        Headline(
+            "not_recognised",
+            _("Employer did not recognise itself"),
+            figures.not_recognised,
+            link(not_recognised="yes"),
+            primary=False,
+            definition=_(
+                "Cases with at least one call in which the employer was reached and said it "
+                "did not recognise itself in the case; below it, the number of different "
+                "employers of those cases."
+            ),
+            count_note=ngettext("%(counter)s employer", "%(counter)s employers", employers)
+            % {"counter": employers},
+            count_note_testid="count-not-recognised-employers",
+        ),
+    ]
+
+
+def _long_date(day: dt.date) -> str:
+    return formats.date_format(day, "j F Y")
+
+
+@dataclass(frozen=True)
 class WeekRow:
     monday: dt.date
     sunday: dt.date
@@ -164,7 +272,7 @@ class Dashboard:
     """What the dashboard and snapshot templates show; links only when `params` is given."""
 
     figures: Figures
-    headline: dict[str, Cell]
+    headline: list[Headline]
     declined: list[Cell]
     states: list[Cell]
     sectors: list[Cell]
@@ -172,6 +280,14 @@ class Dashboard:
     weeks: list[WeekRow]
     chart: Chart | None
     linked: bool
+
+    @property
+    def headline_groups(self) -> list[tuple[bool, list[Headline]]]:
+        """The headline as the page lists it: (primary?, cells), the primary ones first."""
+        return [
+            (primary, [cell for cell in self.headline if cell.primary == primary])
+            for primary in (True, False)
+        ]
 
 
 def present(
@@ -187,31 +303,7 @@ def present(
         return None if params is None else drilldown(params, **narrow)
 
     c = figures.counts
-    headline = {
-        "received": Cell(_("Received"), c.received, link()),
-        "investigated": Cell(
-            _("Taken into investigation"), c.investigated, link(investigated="yes")
-        ),
-        "only_not_allowed": Cell(
-            _("Only ‘not allowed to work from home’"),
-            c.only_not_allowed,
-            link(only_topic=NOT_ALLOWED_TOPIC),
-        ),
-        "declined": Cell(
-            _("Not taken into investigation"),
-            c.declined,
-            link(investigated="no", state=State.CLOSED),
-        ),
-        "not_triaged": Cell(
-            _("Not yet triaged"), c.not_triaged, link(investigated="no", state=State.RECEIVED)
-        ),
-        "overdue": Cell(_("Deadline passed"), figures.overdue, link(overdue="yes")),
-        "not_recognised": Cell(
-            _("Employer did not recognise itself"),
-            figures.not_recognised,
-            link(not_recognised="yes"),
-        ),
-    }
+    headline = _headline(figures, link, linked=params is not None)
     outcomes = list(DECLINE_OUTCOMES) + sorted(set(c.declined_by_outcome) - set(DECLINE_OUTCOMES))
     declined = _rows(
         [
