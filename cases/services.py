@@ -1375,7 +1375,7 @@ def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
     """Freeze the dashboard figures for the shared filter `params` as a FigureSnapshot:
     the figures (breakdowns included), the canonical filter, the generated paragraph, who
     and when. Supervisors only; written with an Event (no melder data: counts only)."""
-    from cases.dashboard.figures import dashboard_figures
+    from cases.dashboard.figures import SCHEMA_VERSION, dashboard_figures
     from cases.dashboard.params import (
         canonical_params,
         describe_filter,
@@ -1411,6 +1411,7 @@ def snapshot_create(*, actor: Any, params: Any, label: str = "") -> Any:
             only_not_allowed=figures.counts.only_not_allowed,
             paragraph=ministry_paragraph(figures.counts, start, end),
             figures=figures.to_json(),
+            schema_version=SCHEMA_VERSION,
         )
         record_event(
             kind=EventKind.FIGURES_FROZEN,

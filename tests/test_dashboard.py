@@ -19,12 +19,12 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import services
 from cases.dashboard import params as dashboard_params
 from cases.dashboard import presentation
-from cases.dashboard.figures import Figures, dashboard_figures
+from cases.dashboard.figures import SCHEMA_VERSION, Figures, dashboard_figures
 from cases.dashboard.params import drilldown, ministry_paragraph
 from cases.events import check_event_data
 from cases.filters import CaseFilter
@@ -449,6 +449,109 @@ def test_recording_warns_when_figures_changed_since_the_page(
     levels = [m.level_tag for m in response.context["messages"]]
     assert levels == ["warning", "success"]
     assert FigureSnapshot.objects.get().received == 2
+
+
+def text_by_testid(page: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}">([^<]*)<', page)
+    assert match, testid
+    return html.unescape(match.group(1))
+
+
+def test_snapshot_records_the_schema_version_of_its_figures(inspector, supervisor) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    record_reached_call(case, inspector, employer_response="nee")
+    snapshot = services.snapshot_create(actor=supervisor, params=QueryDict(""))
+    assert snapshot.schema_version == SCHEMA_VERSION
+    figures = Figures.from_json(snapshot.figures)
+    assert figures == dashboard_figures(Case.objects.all(), today=figures.overdue_on)
+    assert figures.to_json() == snapshot.figures
+
+
+def test_snapshot_of_an_older_shape_shows_what_it_lacks_as_not_recorded(
+    client: Client, supervisor
+) -> None:
+    """A snapshot opens whatever figures its schema had: the headline counts are in every
+    version; any other figure it lacks is shown as not recorded, never as 0."""
+    older = {
+        "counts": {
+            "received": 5,
+            "investigated": 3,
+            "only_not_allowed": 4,
+            "declined": 1,
+            "not_triaged": 1,
+        },
+    }
+    figures = Figures.from_json(older)
+    assert (figures.overdue, figures.not_recognised, figures.not_recognised_employers) == (
+        None,
+        None,
+        None,
+    )
+    assert figures.declined_by_outcome is None
+    assert (figures.by_state, figures.by_sector, figures.by_inspector, figures.by_week) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert figures.to_json() == older
+    snapshot = FigureSnapshot.objects.create(
+        created_at=timezone.now(),
+        created_by=supervisor,
+        filter_query=KAMERBRIEF,
+        period_start=KAMERBRIEF_PERIOD[0],
+        period_end=KAMERBRIEF_PERIOD[1],
+        received=5,
+        investigated=3,
+        only_not_allowed=4,
+        paragraph="Sinds 25 januari t/m 9 april 2021 ...",
+        figures=older,
+        schema_version=1,
+    )
+
+    client.force_login(supervisor)
+    response = client.get(reverse("snapshot_detail", kwargs={"pk": snapshot.pk}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert number_by_testid(page, "count-received") == 5
+    assert number_by_testid(page, "count-investigated") == 3
+    assert number_by_testid(page, "count-only-not-allowed") == 4
+    assert number_by_testid(page, "count-declined") == 1
+    assert number_by_testid(page, "count-not-triaged") == 1
+    with translation.override("nl"):
+        not_recorded = translation.gettext("not recorded")
+        breakdown_not_recorded = translation.gettext("Not recorded in these figures.")
+    assert not_recorded != "not recorded"
+    assert text_by_testid(page, "count-overdue") == not_recorded
+    assert text_by_testid(page, "count-not-recognised") == not_recorded
+    assert 'data-testid="count-not-recognised-employers"' not in page
+    # The weekly chart and the four breakdowns: no tables, no zeros.
+    assert page.count(breakdown_not_recorded) == 5
+    for testid in ("week-chart", "weeks", "by-state", "declined-by-outcome", "by-sector"):
+        assert f'data-testid="{testid}"' not in page
+    assert 'data-testid="by-inspector"' not in page
+
+    # A snapshot that has a figure but not its companion: the count, and a note for the rest.
+    partial = json.loads(json.dumps(older))
+    partial["counts"]["not_recognised"] = 2
+    partial["by_state"] = [["closed", 1], ["received", 1], ["under_investigation", 3]]
+    snapshot = FigureSnapshot.objects.create(
+        created_at=timezone.now(),
+        created_by=supervisor,
+        received=5,
+        investigated=3,
+        only_not_allowed=4,
+        paragraph="Tot en met 9 april 2021 ...",
+        figures=partial,
+        schema_version=1,
+    )
+    page = client.get(reverse("snapshot_detail", kwargs={"pk": snapshot.pk})).content.decode()
+    assert number_by_testid(page, "count-not-recognised") == 2
+    with translation.override("nl"):
+        employers = translation.gettext("number of employers not recorded")
+    assert text_by_testid(page, "count-not-recognised-employers") == employers
+    assert 'data-testid="by-state"' in page
+    assert page.count(breakdown_not_recorded) == 4
 
 
 # ---------------------------------------------------------------------------

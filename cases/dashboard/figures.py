@@ -38,46 +38,71 @@ from cases.selectors import DECLINED_Q, CaseCounts, countable, headline_aggregat
 # ---------------------------------------------------------------------------
 # Figures (data only; frozen into FigureSnapshot.figures as JSON)
 
+# The shape of Figures.to_json, recorded with every snapshot (FigureSnapshot.schema_version).
+# Bump it when to_json changes, and keep from_json reading every earlier shape.
+SCHEMA_VERSION = 1
+
 
 @dataclass(frozen=True)
 class Figures:
+    """Every dashboard figure. Computed figures have them all; recorded figures have what
+    their snapshot recorded, and None for a figure it does not have (not recorded)."""
+
     counts: CaseCounts
-    overdue: int
-    not_recognised: int
-    not_recognised_employers: int
-    overdue_on: dt.date
-    by_state: dict[str, int] = field(default_factory=dict)
+    overdue: int | None
+    not_recognised: int | None
+    not_recognised_employers: int | None
+    overdue_on: dt.date | None
+    by_state: dict[str, int] | None = field(default_factory=dict)
     # (sector code or None, sector name, count)
-    by_sector: list[tuple[str | None, str, int]] = field(default_factory=list)
+    by_sector: list[tuple[str | None, str, int]] | None = field(default_factory=list)
     # (user id or None, name, count)
-    by_inspector: list[tuple[int | None, str, int]] = field(default_factory=list)
+    by_inspector: list[tuple[int | None, str, int]] | None = field(default_factory=list)
     # (Monday of the ISO week, count) for weeks with meldingen; presentation fills the gaps
-    by_week: list[tuple[dt.date, int]] = field(default_factory=list)
+    by_week: list[tuple[dt.date, int]] | None = field(default_factory=list)
+    # False: counts.declined_by_outcome is empty because the snapshot did not record it
+    declined_by_outcome_recorded: bool = True
+
+    @property
+    def declined_by_outcome(self) -> dict[str, int] | None:
+        return self.counts.declined_by_outcome if self.declined_by_outcome_recorded else None
 
     def to_json(self) -> dict[str, Any]:
+        """The figures in the shape of SCHEMA_VERSION; figures not recorded are left out."""
         c = self.counts
-        return {
-            "counts": {
-                "received": c.received,
-                "investigated": c.investigated,
-                "only_not_allowed": c.only_not_allowed,
-                "declined": c.declined,
-                "not_triaged": c.not_triaged,
-                "overdue": self.overdue,
-                "not_recognised": self.not_recognised,
-                "not_recognised_employers": self.not_recognised_employers,
-            },
-            "overdue_on": self.overdue_on.isoformat(),
-            "declined_by_outcome": sorted(c.declined_by_outcome.items()),
-            "by_state": sorted(self.by_state.items()),
-            "by_sector": [list(row) for row in self.by_sector],
-            "by_inspector": [list(row) for row in self.by_inspector],
-            "by_week": [[monday.isoformat(), n] for monday, n in self.by_week],
+        counts = {
+            "received": c.received,
+            "investigated": c.investigated,
+            "only_not_allowed": c.only_not_allowed,
+            "declined": c.declined,
+            "not_triaged": c.not_triaged,
+            "overdue": self.overdue,
+            "not_recognised": self.not_recognised,
+            "not_recognised_employers": self.not_recognised_employers,
         }
+        outcomes, weeks = self.declined_by_outcome, self.by_week
+        data = {
+            "counts": {key: n for key, n in counts.items() if n is not None},
+            "overdue_on": self.overdue_on.isoformat() if self.overdue_on else None,
+            "declined_by_outcome": None if outcomes is None else sorted(outcomes.items()),
+            "by_state": None if self.by_state is None else sorted(self.by_state.items()),
+            "by_sector": _lists(self.by_sector),
+            "by_inspector": _lists(self.by_inspector),
+            "by_week": None if weeks is None else [[day.isoformat(), n] for day, n in weeks],
+        }
+        return {key: value for key, value in data.items() if value is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Figures:
+        """Figures from to_json of any schema version up to SCHEMA_VERSION. The headline
+        counts are in every version; any other figure a snapshot lacks (absent or null) is
+        None, not recorded. (Version 1 is the first; a later version that changes the shape
+        of a key, not just adds one, reads the older shapes here.)"""
         c = data["counts"]
+        outcomes = data.get("declined_by_outcome")
+        by_state, by_sector = data.get("by_state"), data.get("by_sector")
+        by_inspector, by_week = data.get("by_inspector"), data.get("by_week")
+        overdue_on = data.get("overdue_on")
         return cls(
             counts=CaseCounts(
                 received=c["received"],
@@ -85,17 +110,26 @@ class Figures:
                 only_not_allowed=c["only_not_allowed"],
                 declined=c["declined"],
                 not_triaged=c["not_triaged"],
-                declined_by_outcome=dict(data["declined_by_outcome"]),
+                declined_by_outcome=dict(outcomes or []),
             ),
-            overdue=c["overdue"],
-            not_recognised=c["not_recognised"],
-            not_recognised_employers=c["not_recognised_employers"],
-            overdue_on=dt.date.fromisoformat(data["overdue_on"]),
-            by_state=dict(data["by_state"]),
-            by_sector=[(code, name, n) for code, name, n in data["by_sector"]],
-            by_inspector=[(pk, name, n) for pk, name, n in data["by_inspector"]],
-            by_week=[(dt.date.fromisoformat(day), n) for day, n in data["by_week"]],
+            overdue=c.get("overdue"),
+            not_recognised=c.get("not_recognised"),
+            not_recognised_employers=c.get("not_recognised_employers"),
+            overdue_on=dt.date.fromisoformat(overdue_on) if overdue_on else None,
+            by_state=None if by_state is None else dict(by_state),
+            by_sector=None if by_sector is None else [(k, name, n) for k, name, n in by_sector],
+            by_inspector=(
+                None if by_inspector is None else [(pk, name, n) for pk, name, n in by_inspector]
+            ),
+            by_week=(
+                None if by_week is None else [(dt.date.fromisoformat(day), n) for day, n in by_week]
+            ),
+            declined_by_outcome_recorded=outcomes is not None,
         )
+
+
+def _lists(rows: list[tuple[Any, ...]] | None) -> list[list[Any]] | None:
+    return None if rows is None else [list(row) for row in rows]
 
 
 def _local_zone() -> ZoneInfo:

@@ -19,6 +19,7 @@ from cases.dashboard.params import NULL, drilldown, monday_of
 from cases.models import DECLINE_OUTCOMES, NOT_ALLOWED_TOPIC, Outcome, State
 
 MAX_CHART_WEEKS = 265  # gaps are filled with zero weeks for periods up to about five years
+Link = Callable[..., str | None]  # drill-down query string for a narrowing; None: no link
 
 
 def fill_weeks(
@@ -158,7 +159,7 @@ class Headline:
 
     key: str
     label: str
-    count: int
+    count: int | None  # None: not in the recorded figures (shown as "not recorded")
     query: str | None  # drill-down query string for all_cases (None: no link)
     primary: bool  # the three figures of the Kamerbrief; the others are listed smaller
     definition: str
@@ -171,10 +172,20 @@ class Headline:
         return "count-" + self.key.replace("_", "-")
 
 
-def _headline(figures: Figures, link: Callable[..., str | None], *, linked: bool) -> list[Headline]:
+def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
     c = figures.counts
-    overdue_on = "" if linked else _("on %(date)s") % {"date": _long_date(figures.overdue_on)}
+    overdue_on = ""
+    if not linked and figures.overdue is not None and figures.overdue_on is not None:
+        overdue_on = _("on %(date)s") % {"date": formats.date_format(figures.overdue_on, "j F Y")}
     employers = figures.not_recognised_employers
+    if figures.not_recognised is None:
+        employers_note = ""
+    elif employers is None:
+        employers_note = _("number of employers not recorded")
+    else:
+        employers_note = ngettext("%(counter)s employer", "%(counter)s employers", employers) % {
+            "counter": employers
+        }
     return [
         Headline(
             "received",
@@ -231,7 +242,7 @@ def _headline(figures: Figures, link: Callable[..., str | None], *, linked: bool
             "overdue",
             _("Deadline passed"),
             figures.overdue,
-            link(overdue="yes"),
+            None if figures.overdue is None else link(overdue="yes"),
             primary=False,
             definition=_("Past the deadline for triage or for calling the employer."),
             label_note=overdue_on,
@@ -240,22 +251,17 @@ def _headline(figures: Figures, link: Callable[..., str | None], *, linked: bool
             "not_recognised",
             _("Employer did not recognise itself"),
             figures.not_recognised,
-            link(not_recognised="yes"),
+            None if figures.not_recognised is None else link(not_recognised="yes"),
             primary=False,
             definition=_(
                 "Cases with at least one call in which the employer was reached and said it "
                 "did not recognise itself in the case; below it, the number of different "
                 "employers of those cases."
             ),
-            count_note=ngettext("%(counter)s employer", "%(counter)s employers", employers)
-            % {"counter": employers},
+            count_note=employers_note,
             count_note_testid="count-not-recognised-employers",
         ),
     ]
-
-
-def _long_date(day: dt.date) -> str:
-    return formats.date_format(day, "j F Y")
 
 
 @dataclass(frozen=True)
@@ -269,15 +275,16 @@ class WeekRow:
 
 @dataclass(frozen=True)
 class Dashboard:
-    """What the dashboard and snapshot templates show; links only when `params` is given."""
+    """What the dashboard and snapshot templates show; links only when `params` is given.
+    A breakdown is None when the recorded figures do not have it (not recorded)."""
 
     figures: Figures
     headline: list[Headline]
-    declined: list[Cell]
-    states: list[Cell]
-    sectors: list[Cell]
-    inspectors: list[Cell]
-    weeks: list[WeekRow]
+    declined: list[Cell] | None
+    states: list[Cell] | None
+    sectors: list[Cell] | None
+    inspectors: list[Cell] | None
+    weeks: list[WeekRow] | None
     chart: Chart | None
     linked: bool
 
@@ -302,33 +309,65 @@ def present(
     def link(**narrow: str) -> str | None:
         return None if params is None else drilldown(params, **narrow)
 
-    c = figures.counts
-    headline = _headline(figures, link, linked=params is not None)
-    outcomes = list(DECLINE_OUTCOMES) + sorted(set(c.declined_by_outcome) - set(DECLINE_OUTCOMES))
-    declined = _rows(
+    filled = None if figures.by_week is None else fill_weeks(figures.by_week, start, end)
+    return Dashboard(
+        figures=figures,
+        headline=_headline(figures, link, linked=params is not None),
+        declined=_declined(figures.declined_by_outcome, link),
+        states=_states(figures.by_state, link),
+        sectors=_sectors(figures.by_sector, link),
+        inspectors=_inspectors(figures.by_inspector, link),
+        weeks=None if filled is None else _weeks(filled, link),
+        chart=None if filled is None else week_chart(filled),
+        linked=params is not None,
+    )
+
+
+def _declined(by_outcome: dict[str, int] | None, link: Link) -> list[Cell] | None:
+    if by_outcome is None:
+        return None
+    outcomes = list(DECLINE_OUTCOMES) + sorted(set(by_outcome) - set(DECLINE_OUTCOMES))
+    return _rows(
         [
             (
                 _label(Outcome, code),
-                c.declined_by_outcome.get(code, 0),
+                by_outcome.get(code, 0),
                 link(investigated="no", state=State.CLOSED, outcome=code),
                 code,
             )
             for code in outcomes
         ]
     )
-    states = _rows(
+
+
+def _states(by_state: dict[str, int] | None, link: Link) -> list[Cell] | None:
+    if by_state is None:
+        return None
+    return _rows(
         [
-            (str(label), figures.by_state.get(code, 0), link(state=code), code)
+            (str(label), by_state.get(code, 0), link(state=code), code)
             for code, label in State.choices
         ]
     )
-    sectors = _rows(
+
+
+def _sectors(by_sector: list[tuple[str | None, str, int]] | None, link: Link) -> list[Cell] | None:
+    if by_sector is None:
+        return None
+    return _rows(
         [
             (name if code else _("No sector known"), n, link(sector=code or NULL), code or NULL)
-            for code, name, n in figures.by_sector
+            for code, name, n in by_sector
         ]
     )
-    inspectors = _rows(
+
+
+def _inspectors(
+    by_inspector: list[tuple[int | None, str, int]] | None, link: Link
+) -> list[Cell] | None:
+    if by_inspector is None:
+        return None
+    return _rows(
         [
             (
                 name if pk else _("Nobody (intake queue)"),
@@ -336,11 +375,13 @@ def present(
                 link(inspector=str(pk) if pk else NULL),
                 str(pk or NULL),
             )
-            for pk, name, n in figures.by_inspector
+            for pk, name, n in by_inspector
         ]
     )
-    filled = fill_weeks(figures.by_week, start, end)
-    weeks = [
+
+
+def _weeks(filled: list[tuple[dt.date, int]], link: Link) -> list[WeekRow]:
+    return [
         WeekRow(
             monday=monday,
             sunday=monday + dt.timedelta(days=6),
@@ -353,17 +394,6 @@ def present(
         )
         for monday, n in filled
     ]
-    return Dashboard(
-        figures=figures,
-        headline=headline,
-        declined=declined,
-        states=states,
-        sectors=sectors,
-        inspectors=inspectors,
-        weeks=weeks,
-        chart=week_chart(filled),
-        linked=params is not None,
-    )
 
 
 def _label(choices: Any, code: str) -> str:

@@ -114,6 +114,9 @@ class FigureSnapshot(models.Model):
     paragraph = models.TextField(_("paragraph"))
     # Every dashboard figure, breakdowns included (cases.dashboard.figures.Figures.to_json).
     figures = models.JSONField(_("figures"))
+    # The shape of `figures`: snapshot_create records cases.dashboard.figures.SCHEMA_VERSION.
+    # Snapshots recorded before there was a version have the first shape, 1 (the default).
+    schema_version = models.PositiveSmallIntegerField(_("schema version"), default=1)
 
     objects = FrozenQuerySet.as_manager()
 
