@@ -7,9 +7,9 @@ Runs on PostgreSQL in a throwaway database it creates and drops itself:
 
 For each size and each filter (a period, and period + sector + topic) it times every
 dashboard figure as the application computes it (permission queryset, shared CaseFilter,
-`cases.dashboard.dashboard_figures`) against the same numbers from hand-written SQL, in the
-same run: one query per breakdown (the reference of the goal), and, for information, one
-GROUPING SETS query. It checks that the numbers are equal, and prints the medians, the
+`cases.dashboard.figures.dashboard_figures`) against the same numbers from hand-written SQL,
+in the same run: one query per breakdown (the reference of the goal), and, for information,
+one GROUPING SETS query. It checks that the numbers are equal, and prints the medians, the
 ratio, the queries of the counts and of the whole dashboard page, the growth from the
 smallest to the largest size, and the peak RSS of this process and of the PostgreSQL
 backend. Data is generated inside PostgreSQL with generate_series and fixed arithmetic
@@ -181,7 +181,7 @@ def normalise_app(figures: Any) -> dict[str, Any]:
 def app_counts(user: Any, params: str) -> dict[str, Any]:
     from django.http import QueryDict
 
-    from cases.dashboard import dashboard_figures
+    from cases.dashboard.figures import dashboard_figures
     from cases.filters import filtered_cases
 
     case_filter, cases = filtered_cases(user, QueryDict(params))

@@ -14,8 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import dashboard, permissions, services
+from cases import permissions, services
 from cases.access import role_required
+from cases.dashboard.figures import Figures, dashboard_figures
+from cases.dashboard.params import (
+    canonical_params,
+    describe_filter,
+    ministry_paragraph,
+    only_period,
+    period_of,
+    presets,
+    with_period,
+)
+from cases.dashboard.presentation import present
 from cases.filters import filtered_cases, panel_context
 from cases.models import FigureSnapshot
 from cases.types import AuthenticatedRequest
@@ -36,24 +47,24 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         "presets": [],
     }
     if case_filter.is_valid():
-        params = dashboard.canonical_params(case_filter)
-        start, end = dashboard.period_of(params, today)
-        figures = dashboard.dashboard_figures(cases, today=today)
+        params = canonical_params(case_filter)
+        start, end = period_of(params, today)
+        figures = dashboard_figures(cases, today=today)
         context.update(
             params=params.urlencode(),
-            board=dashboard.present(figures, params, start=start, end=end),
-            description=dashboard.describe_filter(case_filter),
-            only_period=dashboard.only_period(params),
+            board=present(figures, params, start=start, end=end),
+            description=describe_filter(case_filter),
+            only_period=only_period(params),
             start=start,
             end=end,
-            paragraph=dashboard.ministry_paragraph(figures.counts, start, end),
+            paragraph=ministry_paragraph(figures.counts, start, end),
             presets=[
                 (
                     preset,
-                    dashboard.with_period(params, preset.start, preset.end),
+                    with_period(params, preset.start, preset.end),
                     (start, end) == (preset.start, preset.end),
                 )
-                for preset in dashboard.presets(today)
+                for preset in presets(today)
             ],
         )
     return render(request, "cases/dashboard/dashboard.html", context)
@@ -96,12 +107,10 @@ def snapshot_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def snapshot_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     snapshot = get_object_or_404(FigureSnapshot.objects.select_related("created_by"), pk=pk)
-    figures = dashboard.Figures.from_json(snapshot.figures)
+    figures = Figures.from_json(snapshot.figures)
     context = {
         "snapshot": snapshot,
-        "board": dashboard.present(
-            figures, None, start=snapshot.period_start, end=snapshot.period_end
-        ),
+        "board": present(figures, None, start=snapshot.period_start, end=snapshot.period_end),
         "current_url": f"{reverse('dashboard')}?{snapshot.filter_query}",
     }
     return render(request, "cases/dashboard/snapshot_detail.html", context)

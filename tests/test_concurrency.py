@@ -217,11 +217,11 @@ def test_concurrent_intakes_get_distinct_contiguous_references(
 def test_recorded_figures_come_from_one_snapshot(supervisor: User, monkeypatch: Any) -> None:
     """A melding registered (and committed) by someone else between the headline query and
     the breakdown query of `snapshot_create` is in neither: the figures agree."""
-    from cases import dashboard
+    from cases.dashboard import figures as figures_module
 
     for _ in range(3):
         intake(supervisor)
-    real_rows = dashboard._breakdown_rows
+    real_rows = figures_module._breakdown_rows
 
     def rows_after_another_intake(base: Any) -> Any:
         def register() -> None:
@@ -235,10 +235,10 @@ def test_recorded_figures_come_from_one_snapshot(supervisor: User, monkeypatch: 
         other.join(timeout=30)
         return real_rows(base)
 
-    monkeypatch.setattr(dashboard, "_breakdown_rows", rows_after_another_intake)
+    monkeypatch.setattr(figures_module, "_breakdown_rows", rows_after_another_intake)
     snapshot = services.snapshot_create(actor=supervisor, params={}, label="Tijdens intake")
     assert Case.objects.count() == 4  # the other intake did commit
-    figures = dashboard.Figures.from_json(snapshot.figures)
+    figures = figures_module.Figures.from_json(snapshot.figures)
     assert snapshot.received == 3
     assert sum(figures.by_state.values()) == 3
     assert sum(n for _week, n in figures.by_week) == 3

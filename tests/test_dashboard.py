@@ -1,4 +1,4 @@
-"""Supervisor dashboard, drill-downs and recorded figures (cases/dashboard*.py).
+"""Supervisor dashboard, drill-downs and recorded figures (cases/dashboard/, dashboard_views).
 
 Dutch is asserted only for texts that are Dutch today: the numbers, data-testids, the list's
 "N meldingen" and Django's own month names. The dashboard's own new strings are checked
@@ -19,9 +19,13 @@ from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from cases import dashboard, services
+from cases import services
+from cases.dashboard import params as dashboard_params
+from cases.dashboard import presentation
+from cases.dashboard.figures import SCHEMA_VERSION, Figures, dashboard_figures
+from cases.dashboard.params import drilldown, ministry_paragraph
 from cases.events import check_event_data
 from cases.filters import CaseFilter
 from cases.models import (
@@ -66,10 +70,10 @@ def local(*args: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime(*args))
 
 
-def figures_for(params: str) -> dashboard.Figures:
+def figures_for(params: str) -> Figures:
     case_filter = CaseFilter(QueryDict(params), queryset=Case.objects.all())
     assert case_filter.is_valid(), case_filter.errors
-    return dashboard.dashboard_figures(case_filter.qs)
+    return dashboard_figures(case_filter.qs)
 
 
 # ---------------------------------------------------------------------------
@@ -78,45 +82,43 @@ def figures_for(params: str) -> dashboard.Figures:
 
 def test_other_presets_use_local_calendar_periods() -> None:
     today = dt.date(2021, 3, 3)  # a Wednesday
-    presets = {p.key: (p.start, p.end) for p in dashboard.presets(today)}
+    presets = {p.key: (p.start, p.end) for p in dashboard_params.presets(today)}
     assert presets == {
         "kamerbrief": KAMERBRIEF_PERIOD,
         "this_week": (dt.date(2021, 3, 1), today),
         "last_month": (dt.date(2021, 2, 1), dt.date(2021, 2, 28)),
         "this_year": (dt.date(2021, 1, 1), today),
     }
-    january = {p.key: (p.start, p.end) for p in dashboard.presets(dt.date(2021, 1, 10))}
+    january = {p.key: (p.start, p.end) for p in dashboard_params.presets(dt.date(2021, 1, 10))}
     assert january["last_month"] == (dt.date(2020, 12, 1), dt.date(2020, 12, 31))
 
 
 def test_drilldown_narrows_the_dashboard_filter() -> None:
     params = QueryDict("received_after=2021-01-25&received_before=2021-04-09&state=closed")
-    assert QueryDict(dashboard.drilldown(params, investigated="no", state="closed")) == QueryDict(
+    assert QueryDict(drilldown(params, investigated="no", state="closed")) == QueryDict(
         "received_after=2021-01-25&received_before=2021-04-09&state=closed&investigated=no"
     )
-    assert dashboard.drilldown(params, state="received") is None
+    assert drilldown(params, state="received") is None
     narrowed = QueryDict(
-        dashboard.drilldown(params, received_after="2021-01-18", received_before="2021-01-24") or ""
+        drilldown(params, received_after="2021-01-18", received_before="2021-01-24") or ""
     )
     assert narrowed == QueryDict("")  # the week lies before the period: nothing to list
-    week = QueryDict(
-        dashboard.drilldown(params, received_after="2021-01-25", received_before="2021-01-31")
-    )
+    week = QueryDict(drilldown(params, received_after="2021-01-25", received_before="2021-01-31"))
     assert (week["received_after"], week["received_before"]) == ("2021-01-25", "2021-01-31")
     yes = QueryDict("investigated=yes")
-    assert dashboard.drilldown(yes, investigated="no") is None
-    assert dashboard.drilldown(yes, investigated="yes") == "investigated=yes"
+    assert drilldown(yes, investigated="no") is None
+    assert drilldown(yes, investigated="yes") == "investigated=yes"
 
 
 def test_weeks_are_filled_over_the_period_and_charted() -> None:
     jan25, feb8 = dt.date(2021, 1, 25), dt.date(2021, 2, 8)
     data = [(jan25, 3), (feb8, 1)]
-    assert dashboard.fill_weeks(data, None, None) == [
+    assert presentation.fill_weeks(data, None, None) == [
         (jan25, 3),
         (dt.date(2021, 2, 1), 0),
         (feb8, 1),
     ]
-    within = dashboard.fill_weeks(data, dt.date(2021, 1, 20), dt.date(2021, 2, 16))
+    within = presentation.fill_weeks(data, dt.date(2021, 1, 20), dt.date(2021, 2, 16))
     assert [day for day, _n in within] == [
         dt.date(2021, 1, 18),
         jan25,
@@ -125,22 +127,22 @@ def test_weeks_are_filled_over_the_period_and_charted() -> None:
         dt.date(2021, 2, 15),
     ]
     # An open or very long period: from the first to the last melding.
-    assert len(dashboard.fill_weeks(data, dt.date(2000, 1, 1), dt.date(2030, 1, 1))) == 3
-    assert dashboard.fill_weeks([], None, dt.date(2021, 2, 1)) == []
-    empty = dashboard.fill_weeks([], jan25, feb8)
+    assert len(presentation.fill_weeks(data, dt.date(2000, 1, 1), dt.date(2030, 1, 1))) == 3
+    assert presentation.fill_weeks([], None, dt.date(2021, 2, 1)) == []
+    empty = presentation.fill_weeks([], jan25, feb8)
     assert empty == [(jan25, 0), (dt.date(2021, 2, 1), 0), (feb8, 0)]
 
-    chart = dashboard.week_chart(within)
+    chart = presentation.week_chart(within)
     assert chart is not None
     assert [bar.count for bar in chart.bars] == [0, 3, 0, 1, 0]
     tallest = max(chart.bars, key=lambda bar: bar.height)
     assert tallest.count == 3
-    assert tallest.y >= dashboard.PAD_TOP
+    assert tallest.y >= presentation.PAD_TOP
     assert all(round(bar.y + bar.height, 2) == chart.bottom for bar in chart.bars)
     assert all(chart.left <= bar.x < bar.x + bar.width <= chart.right for bar in chart.bars)
     assert chart.y_ticks[0].text == "0"
     assert int(chart.y_ticks[-1].text) >= 3
-    assert dashboard.week_chart([]) is None
+    assert presentation.week_chart([]) is None
 
 
 # ---------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def test_reopened_case_counts_once_as_investigated(client: Client, inspector, su
             case=case, actor=supervisor, version=fresh(case).version, reason="Nieuwe informatie"
         )
     assert fresh(case).state == State.UNDER_INVESTIGATION
-    figures = dashboard.dashboard_figures(Case.objects.all())
+    figures = dashboard_figures(Case.objects.all())
     assert (figures.counts.received, figures.counts.investigated) == (1, 1)
     assert (figures.counts.declined, figures.counts.not_triaged) == (0, 0)
 
@@ -449,6 +451,109 @@ def test_recording_warns_when_figures_changed_since_the_page(
     assert FigureSnapshot.objects.get().received == 2
 
 
+def text_by_testid(page: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}">([^<]*)<', page)
+    assert match, testid
+    return html.unescape(match.group(1))
+
+
+def test_snapshot_records_the_schema_version_of_its_figures(inspector, supervisor) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    record_reached_call(case, inspector, employer_response="nee")
+    snapshot = services.snapshot_create(actor=supervisor, params=QueryDict(""))
+    assert snapshot.schema_version == SCHEMA_VERSION
+    figures = Figures.from_json(snapshot.figures)
+    assert figures == dashboard_figures(Case.objects.all(), today=figures.overdue_on)
+    assert figures.to_json() == snapshot.figures
+
+
+def test_snapshot_of_an_older_shape_shows_what_it_lacks_as_not_recorded(
+    client: Client, supervisor
+) -> None:
+    """A snapshot opens whatever figures its schema had: the headline counts are in every
+    version; any other figure it lacks is shown as not recorded, never as 0."""
+    older = {
+        "counts": {
+            "received": 5,
+            "investigated": 3,
+            "only_not_allowed": 4,
+            "declined": 1,
+            "not_triaged": 1,
+        },
+    }
+    figures = Figures.from_json(older)
+    assert (figures.overdue, figures.not_recognised, figures.not_recognised_employers) == (
+        None,
+        None,
+        None,
+    )
+    assert figures.declined_by_outcome is None
+    assert (figures.by_state, figures.by_sector, figures.by_inspector, figures.by_week) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert figures.to_json() == older
+    snapshot = FigureSnapshot.objects.create(
+        created_at=timezone.now(),
+        created_by=supervisor,
+        filter_query=KAMERBRIEF,
+        period_start=KAMERBRIEF_PERIOD[0],
+        period_end=KAMERBRIEF_PERIOD[1],
+        received=5,
+        investigated=3,
+        only_not_allowed=4,
+        paragraph="Sinds 25 januari t/m 9 april 2021 ...",
+        figures=older,
+        schema_version=1,
+    )
+
+    client.force_login(supervisor)
+    response = client.get(reverse("snapshot_detail", kwargs={"pk": snapshot.pk}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert number_by_testid(page, "count-received") == 5
+    assert number_by_testid(page, "count-investigated") == 3
+    assert number_by_testid(page, "count-only-not-allowed") == 4
+    assert number_by_testid(page, "count-declined") == 1
+    assert number_by_testid(page, "count-not-triaged") == 1
+    with translation.override("nl"):
+        not_recorded = translation.gettext("not recorded")
+        breakdown_not_recorded = translation.gettext("Not recorded in these figures.")
+    assert not_recorded != "not recorded"
+    assert text_by_testid(page, "count-overdue") == not_recorded
+    assert text_by_testid(page, "count-not-recognised") == not_recorded
+    assert 'data-testid="count-not-recognised-employers"' not in page
+    # The weekly chart and the four breakdowns: no tables, no zeros.
+    assert page.count(breakdown_not_recorded) == 5
+    for testid in ("week-chart", "weeks", "by-state", "declined-by-outcome", "by-sector"):
+        assert f'data-testid="{testid}"' not in page
+    assert 'data-testid="by-inspector"' not in page
+
+    # A snapshot that has a figure but not its companion: the count, and a note for the rest.
+    partial = json.loads(json.dumps(older))
+    partial["counts"]["not_recognised"] = 2
+    partial["by_state"] = [["closed", 1], ["received", 1], ["under_investigation", 3]]
+    snapshot = FigureSnapshot.objects.create(
+        created_at=timezone.now(),
+        created_by=supervisor,
+        received=5,
+        investigated=3,
+        only_not_allowed=4,
+        paragraph="Tot en met 9 april 2021 ...",
+        figures=partial,
+        schema_version=1,
+    )
+    page = client.get(reverse("snapshot_detail", kwargs={"pk": snapshot.pk})).content.decode()
+    assert number_by_testid(page, "count-not-recognised") == 2
+    with translation.override("nl"):
+        employers = translation.gettext("number of employers not recorded")
+    assert text_by_testid(page, "count-not-recognised-employers") == employers
+    assert 'data-testid="by-state"' in page
+    assert page.count(breakdown_not_recorded) == 4
+
+
 # ---------------------------------------------------------------------------
 # The paragraph
 
@@ -459,11 +564,11 @@ def test_paragraph_uses_dutch_dates_and_the_three_numbers(db) -> None:
     counts = CaseCounts(
         received=746, investigated=627, only_not_allowed=545, declined=60, not_triaged=59
     )
-    text = dashboard.ministry_paragraph(counts, dt.date(2021, 1, 25), dt.date(2021, 4, 9))
+    text = ministry_paragraph(counts, dt.date(2021, 1, 25), dt.date(2021, 4, 9))
     assert re.search(r"\b25 januari\b(?! 2021)", text)
     assert "9 april 2021" in text
     assert [int(n) for n in re.findall(r"\b\d{3}\b", text)] == [746, 627, 545]
-    across = dashboard.ministry_paragraph(counts, dt.date(2020, 12, 28), dt.date(2021, 1, 3))
+    across = ministry_paragraph(counts, dt.date(2020, 12, 28), dt.date(2021, 1, 3))
     assert "28 december 2020" in across and "3 januari 2021" in across
 
 

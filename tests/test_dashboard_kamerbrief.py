@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import dashboard
+from cases.dashboard.figures import Figures, dashboard_figures
 from cases.filters import CaseFilter
 from cases.models import Case
 from tests.pycounts import case_rows, python_counts, python_filter, random_params
@@ -81,7 +81,7 @@ def python_breakdowns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def db_breakdowns(figures: dashboard.Figures) -> dict[str, Any]:
+def db_breakdowns(figures: Figures) -> dict[str, Any]:
     return {
         "overdue": figures.overdue,
         "not_recognised": figures.not_recognised,
@@ -120,7 +120,7 @@ def test_dashboard_counts_take_two_queries(loaded: None) -> None:
     case_filter = CaseFilter(QueryDict(KAMERBRIEF), queryset=Case.objects.all())
     assert case_filter.is_valid()
     with CaptureQueriesContext(connection) as ctx:
-        figures = dashboard.dashboard_figures(case_filter.qs)
+        figures = dashboard_figures(case_filter.qs)
     assert len(ctx.captured_queries) == 2
     assert figures.counts.received == 746
 

@@ -102,7 +102,7 @@ class FigureSnapshot(models.Model):
         related_name="+",
     )
     label = models.CharField(_("description"), max_length=200, blank=True)
-    # The shared filter parameters, canonical (see cases.dashboard.canonical_params).
+    # The shared filter parameters, canonical (see cases.dashboard.params.canonical_params).
     filter_query = models.CharField(_("filter"), max_length=4000, blank=True)
     # The filter as it read on the page: [[label, value], ...].
     filter_description = models.JSONField(_("filter description"), default=list, blank=True)
@@ -112,8 +112,11 @@ class FigureSnapshot(models.Model):
     investigated = models.PositiveIntegerField(_("taken into investigation"))
     only_not_allowed = models.PositiveIntegerField(_("only not allowed to work from home"))
     paragraph = models.TextField(_("paragraph"))
-    # Every dashboard figure, breakdowns included (cases.dashboard.Figures.to_json).
+    # Every dashboard figure, breakdowns included (cases.dashboard.figures.Figures.to_json).
     figures = models.JSONField(_("figures"))
+    # The shape of `figures`: snapshot_create records cases.dashboard.figures.SCHEMA_VERSION.
+    # Snapshots recorded before there was a version have the first shape, 1 (the default).
+    schema_version = models.PositiveSmallIntegerField(_("schema version"), default=1)
 
     objects = FrozenQuerySet.as_manager()
 

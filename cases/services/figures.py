@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import dashboard, permissions
+from cases import permissions
+from cases.dashboard import figures as dashboard_figures
+from cases.dashboard import params as dashboard_params
 from cases.errors import NotPermittedError
 from cases.events import record_event
 from cases.filters import filtered_cases
@@ -47,24 +49,27 @@ def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnap
         case_filter, cases = filtered_cases(actor, params)
         if not case_filter.is_valid():
             raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
-        canonical = dashboard.canonical_params(case_filter)
+        canonical = dashboard_params.canonical_params(case_filter)
         now = base.now()
         today = base.local_date(now)
-        figures = dashboard.dashboard_figures(cases, today=today)
-        start, end = dashboard.period_of(canonical, today)
+        figures = dashboard_figures.dashboard_figures(cases, today=today)
+        start, end = dashboard_params.period_of(canonical, today)
         snapshot = FigureSnapshot.objects.create(
             created_at=now,
             created_by=actor,
             label=label,
             filter_query=canonical.urlencode(),
-            filter_description=[list(pair) for pair in dashboard.describe_filter(case_filter)],
+            filter_description=[
+                list(pair) for pair in dashboard_params.describe_filter(case_filter)
+            ],
             period_start=start,
             period_end=end,
             received=figures.counts.received,
             investigated=figures.counts.investigated,
             only_not_allowed=figures.counts.only_not_allowed,
-            paragraph=dashboard.ministry_paragraph(figures.counts, start, end),
+            paragraph=dashboard_params.ministry_paragraph(figures.counts, start, end),
             figures=figures.to_json(),
+            schema_version=dashboard_figures.SCHEMA_VERSION,
         )
         record_event(
             kind=EventKind.FIGURES_FROZEN,

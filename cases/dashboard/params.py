@@ -1,0 +1,201 @@
+"""Dashboard parameters: the canonical filter, drill-downs, period presets and the paragraph
+for the ministry.
+
+Every figure has a drill-down: the shared filter parameters of the dashboard, narrowed to
+the figure (`drilldown`), so the `all_cases` list with those parameters shows exactly the
+figure's meldingen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cases.filters import CaseFilter
+from cases.selectors import KAMERBRIEF_PERIOD, CaseCounts
+
+NULL = "null"  # the shared filter's value for "no sector" / "nobody" (django-filter null_value)
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+# ---------------------------------------------------------------------------
+# Filter parameters: canonical form and drill-downs
+
+
+def canonical_params(case_filter: CaseFilter) -> QueryDict:
+    """The valid filter's parameters in a fixed order, deduplicated and normalised
+    (ISO dates, codes, ids), without empty values: the drill-downs and snapshots use it."""
+    query = QueryDict(mutable=True)
+    data = case_filter.form.cleaned_data
+    for name in case_filter.filters:
+        texts = [_param_text(item) for item in _items(data.get(name))]
+        texts = [t for t in texts if t]
+        if texts:
+            query.setlist(name, sorted(set(texts)) if len(texts) > 1 else texts)
+    return query
+
+
+def _items(value: Any) -> list[Any]:
+    """A cleaned filter value as a list (multiple-choice values are lists)."""
+    if value in (None, ""):
+        return []
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def _param_text(item: Any) -> str:
+    return item.isoformat() if isinstance(item, dt.date) else str(item).strip()
+
+
+MULTI_VALUED = frozenset({"state", "sector", "channel", "outcome"})  # OR within, so intersect
+
+
+def drilldown(params: QueryDict, **narrow: str) -> str | None:
+    """Query string for `all_cases` that selects the dashboard's meldingen (`params`) narrowed
+    to one figure, e.g. ``drilldown(params, investigated="yes")``.
+
+    None when the narrowing contradicts the dashboard's own filter (the figure is then 0 and
+    there is nothing to list).
+    """
+    query = params.copy()
+    for key, value in narrow.items():
+        if key == "received_after":
+            current = query.get(key)
+            query[key] = max(current, value) if current else value
+        elif key == "received_before":
+            current = query.get(key)
+            query[key] = min(current, value) if current else value
+        elif key in MULTI_VALUED:
+            current_values = query.getlist(key)
+            if current_values and value not in current_values:
+                return None
+            query.setlist(key, [value])
+        else:
+            current = query.get(key)
+            if current and current != value:
+                return None
+            query[key] = value
+    after, before = query.get("received_after"), query.get("received_before")
+    if after and before and after > before:
+        return None
+    return query.urlencode()
+
+
+def describe_filter(case_filter: CaseFilter) -> list[tuple[str, str]]:
+    """The active filter as (label, value) pairs for people, in the form's language."""
+    described: list[tuple[str, str]] = []
+    data = case_filter.form.cleaned_data
+    for name in case_filter.filters:
+        items = _items(data.get(name))
+        if not items:
+            continue
+        form_field = case_filter.form.fields[name]
+        labels = dict(form_field.choices) if hasattr(form_field, "choices") else {}
+        texts = [text for text in (_describe(item, labels) for item in items) if text]
+        if texts:
+            described.append((str(form_field.label), ", ".join(texts)))
+    return described
+
+
+def _describe(item: Any, labels: dict[Any, Any]) -> str:
+    if isinstance(item, dt.date):
+        return formats.date_format(item, "j F Y")
+    return str(labels.get(item, item)).strip()
+
+
+# ---------------------------------------------------------------------------
+# Presets
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    start: dt.date
+    end: dt.date
+
+
+def presets(today: dt.date | None = None) -> list[Preset]:
+    """Periods in Europe/Amsterdam: the Kamerbrief period; this week and this year up to and
+    including today; the whole previous calendar month."""
+    today = today or timezone.localdate()
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - dt.timedelta(days=1)
+    return [
+        Preset("kamerbrief", _("Kamerbrief 25 295 no. 1172"), *KAMERBRIEF_PERIOD),
+        Preset("this_week", _("This week"), monday_of(today), today),
+        Preset(
+            "last_month",
+            _("Last month"),
+            last_month_end.replace(day=1),
+            last_month_end,
+        ),
+        Preset("this_year", _("This year"), today.replace(month=1, day=1), today),
+    ]
+
+
+def with_period(params: QueryDict, start: dt.date, end: dt.date) -> str:
+    query = params.copy()
+    query["received_after"] = start.isoformat()
+    query["received_before"] = end.isoformat()
+    return query.urlencode()
+
+
+# ---------------------------------------------------------------------------
+# The paragraph for the ministry
+
+
+def _day(day: dt.date, *, with_year: bool) -> str:
+    return formats.date_format(day, "j F Y" if with_year else "j F")
+
+
+def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) -> str:
+    """A ready paragraph in the style of the Kamerbrief (25 295, nr. 1172)."""
+    end_text = _day(end, with_year=True)
+    if start is not None:
+        start_text = _day(start, with_year=start.year != end.year)
+        first = ngettext(
+            "Since {start} up to and including {end} the Inspectie SZW has received "
+            "{count} case about working from home.",
+            "Since {start} up to and including {end} the Inspectie SZW has received "
+            "{count} cases about working from home.",
+            counts.received,
+        ).format(start=start_text, end=end_text, count=counts.received)
+    else:
+        first = ngettext(
+            "Up to and including {end} the Inspectie SZW has received {count} case about "
+            "working from home.",
+            "Up to and including {end} the Inspectie SZW has received {count} cases about "
+            "working from home.",
+            counts.received,
+        ).format(end=end_text, count=counts.received)
+    second = ngettext(
+        "Of these, {count} has been taken into investigation.",
+        "Of these, {count} have been taken into investigation.",
+        counts.investigated,
+    ).format(count=counts.investigated)
+    third = ngettext(
+        "In total {count} case concerns only not being allowed to work from home.",
+        "In total {count} cases concern only not being allowed to work from home.",
+        counts.only_not_allowed,
+    ).format(count=counts.only_not_allowed)
+    return f"{first} {second} {third}"
+
+
+def period_of(params: QueryDict, today: dt.date | None = None) -> tuple[dt.date | None, dt.date]:
+    """The period the paragraph speaks of: the filter's dates; without an end, today."""
+    after, before = params.get("received_after"), params.get("received_before")
+    end = dt.date.fromisoformat(before) if before else (today or timezone.localdate())
+    return (dt.date.fromisoformat(after) if after else None), end
+
+
+def only_period(params: QueryDict) -> bool:
+    return set(params) <= {"received_after", "received_before"}
