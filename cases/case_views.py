@@ -26,7 +26,7 @@ from cases import permissions, selectors, services, workflow
 from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
-from cases.models import Agreement, Case, Criterion, EmployerResponse, EventKind, Letter
+from cases.models import Agreement, Case, EventKind, Letter
 from cases.types import AuthenticatedRequest
 from cases.workflow import Action
 
@@ -251,15 +251,12 @@ def _render(
     context = {
         "case": case,
         "panels": panels,
-        "open_action": bound[0].name if bound else "",
         "show_melder": show_melder,
         "melder": getattr(case, "melder", None) if show_melder else None,
         "events": events,
         "people": people,
         "stale": stale,
         "changes": changes or [],
-        "criteria_labels": dict(Criterion.choices),
-        "response_labels": dict(EmployerResponse.choices),
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)

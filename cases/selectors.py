@@ -19,7 +19,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from cases import validators as v
 from cases.filters import only_topic_q, received_between
@@ -206,8 +205,3 @@ def events_since(case: Case, moment: Any) -> list[Any]:
         .select_related("actor")
         .order_by("created_at", "pk")
     )
-
-
-def today() -> dt.date:
-    """Today in Europe/Amsterdam: the day deadlines and due dates are compared with."""
-    return timezone.localdate()

@@ -18,7 +18,7 @@ docs/architecture.md ("Adding an action").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
@@ -408,10 +408,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def get(name: str) -> Action:
-    return ACTIONS[name]
-
-
 def state_label(state: str) -> str:
     return str(State(state).label)
 
@@ -460,10 +456,6 @@ def allowed_actions(user: AnyUser | None, case: Case) -> tuple[Action, ...]:
     return tuple(
         action for action in ACTIONS.values() if action.section and allows(action, case, user)
     )
-
-
-def names(actions: Iterable[Action]) -> frozenset[str]:
-    return frozenset(action.name for action in actions)
 
 
 def preview_states() -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models.case import Case
-from cases.models.choices import TEXT_MAX, AgreementStatus, EmployerResponse, SentVia
+from cases.models.choices import TEXT_MAX, AgreementStatus, Criterion, EmployerResponse, SentVia
 
 
 class Call(models.Model):
@@ -57,6 +57,11 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.called_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def criteria_labels(self) -> list[str]:
+        """The criteria discussed, as people read them, in the checklist's order."""
+        return [str(label) for code, label in Criterion.choices if code in self.criteria]
 
 
 class Agreement(models.Model):

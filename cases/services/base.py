@@ -38,10 +38,6 @@ def now() -> dt.datetime:
     return timezone.now()
 
 
-def local_date(value: dt.datetime) -> dt.date:
-    return timezone.localdate(value)
-
-
 def ensure_allowed(action: workflow.Action | str, case: Case, actor: AnyUser | None) -> None:
     """`workflow.check`, with its refusal as a service error."""
     try:
@@ -152,7 +148,7 @@ def case_write(
     `write.data` for the Event and may raise ServiceError or ValidationError: then nothing is
     saved. The checks run before the body, so it only validates the input.
     """
-    spec = workflow.get(action)
+    spec = workflow.ACTIONS[action]
     with transaction.atomic():
         locked = lock(case, version)
         ensure_allowed(spec, locked, actor)

@@ -13,16 +13,12 @@ from cases.services.base import Errors, case_write, check_moment, clean_text
 from cases.types import Actor
 
 
-def _validate_call_moment(case: Case, called_at: dt.datetime | None) -> dt.datetime:
-    return check_moment(called_at, "called_at", not_before=case.received_at)
-
-
 def case_record_call_attempt(
     *, case: Case | int, actor: Actor, version: int | None, called_at: dt.datetime | None
 ) -> Call:
     """An unanswered call attempt; needed for closing as werkgever_onbereikbaar."""
     with case_write(case, action="call_attempt", actor=actor, version=version) as write:
-        moment = _validate_call_moment(write.case, called_at)
+        moment = check_moment(called_at, "called_at", not_before=write.case.received_at)
         call = Call.objects.create(case=write.case, called_at=moment, caller=actor, reached=False)
         write.data = {"call_id": call.pk, "reached": False}
     return call
@@ -46,7 +42,7 @@ def case_record_call(
         errors = Errors()
         moment: dt.datetime | None = None
         try:
-            moment = _validate_call_moment(write.case, called_at)
+            moment = check_moment(called_at, "called_at", not_before=write.case.received_at)
         except ValidationError as exc:
             errors.merge(exc)
         try:

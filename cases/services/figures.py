@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import permissions
@@ -51,7 +52,7 @@ def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnap
             raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
         canonical = dashboard_params.canonical_params(case_filter)
         now = base.now()
-        today = base.local_date(now)
+        today = timezone.localdate(now)
         figures = dashboard_figures.dashboard_figures(cases, today=today)
         start, end = dashboard_params.period_of(canonical, today)
         snapshot = FigureSnapshot.objects.create(

@@ -284,7 +284,7 @@ def case_intake(
             description=data.description,
             employer=target_employer,
             triage_due=add_working_days(
-                base.local_date(data.received_at), settings.TRIAGE_WORKING_DAYS
+                timezone.localdate(data.received_at), settings.TRIAGE_WORKING_DAYS
             ),
             created_by=actor,
         )
