@@ -118,8 +118,9 @@ class Write:
         if self.skipped:
             return
         case = self.case
+        changed = self.changed_fields()
         case.version += 1
-        case.save(update_fields=[*self.changed_fields(), "version"])
+        case.save(update_fields=[*changed, "version"])
         moved = self.before != case.state
         record_event(
             kind=self.kind,
