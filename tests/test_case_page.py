@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Agreement, Case, Event, EventKind, State
 from cases.services import EmployerInput, MelderInput
-from tests.factories import case_in_state, fresh, intake, record_reached_call
+from tests.helpers import case_in_state, fresh, intake, record_reached_call
 
 SECRET = MelderInput(name="Zaïd Geheimhouder", email="zaid.geheim@mail.example", phone="0687654321")
 TEXT = "Vertrouwelijk verhaal over de afdeling inkoop"

@@ -38,7 +38,8 @@ from cases.models import (
     State,
 )
 from cases.selectors import KAMERBRIEF_PERIOD
-from tests.factories import EmployerFactory, case_in_state, fresh, intake, record_reached_call
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh, intake, record_reached_call
 
 KAMERBRIEF = "received_after=2021-01-25&received_before=2021-04-09"
 LINK_RE = re.compile(r'<a class="figure__link" href="([^"]+)" data-count="(\d+)"')

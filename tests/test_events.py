@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.events import ALLOWED_DATA_KEYS, EventDataError, record_event
 from cases.models import AppendOnlyError, Event, EventKind, Outcome, State
-from tests.factories import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
+from tests.helpers import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from cases import services
 from cases.filters import CaseFilter, filtered_cases
 from cases.models import Case, State
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake
 
 
 def refs(params: str, user=None) -> set[str]:

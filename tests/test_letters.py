@@ -42,12 +42,8 @@ from cases.models import (
     State,
 )
 from tests.conftest import IN_CI
-from tests.factories import (
-    EmployerFactory,
-    case_in_state,
-    fresh,
-    record_reached_call,
-)
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh, record_reached_call
 
 ROOT = Path(__file__).resolve().parent.parent
 

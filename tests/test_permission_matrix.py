@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, State
-from tests.factories import case_in_state, intake
+from tests.helpers import case_in_state, intake
 
 ROLES = ["anonymous", "no_role", "functional_admin", "inspector", "supervisor"]
 LOGIN = "login"

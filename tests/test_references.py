@@ -22,7 +22,7 @@ from cases import services
 from cases.models import Case, Event, Melder, ReferenceCounter
 from cases.services import base as service_base
 from cases.services import intake as service_intake
-from tests.factories import intake
+from tests.helpers import intake
 
 AMS = ZoneInfo("Europe/Amsterdam")
 REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)

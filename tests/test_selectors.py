@@ -13,7 +13,8 @@ from cases import services
 from cases.filters import CaseFilter
 from cases.models import Case, Outcome, State, Topic
 from cases.selectors import case_counts
-from tests.factories import EmployerFactory, case_in_state, fresh
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh
 from tests.pycounts import case_rows, python_counts, python_filter, random_params
 
 TOPICS = [

@@ -6,7 +6,7 @@ import pytest
 
 from cases import services
 from cases.models import State
-from tests.factories import case_in_state, fresh, intake
+from tests.helpers import case_in_state, fresh, intake
 
 
 def test_details_of_a_closed_case_cannot_change(inspector) -> None:

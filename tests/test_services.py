@@ -43,15 +43,8 @@ from cases.services import (
     StaleVersionError,
 )
 from cases.services import base as service_base
-from tests.factories import (
-    SAMPLE_PDF,
-    EmployerFactory,
-    case_in_state,
-    fresh,
-    intake,
-    make_user,
-    record_reached_call,
-)
+from tests.factories import EmployerFactory, make_user
+from tests.helpers import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.UTC

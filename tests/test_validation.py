@@ -30,7 +30,8 @@ from cases.models import (
     Topic,
 )
 from cases.services import EmployerInput, MelderInput
-from tests.factories import EmployerFactory, case_in_state, fresh
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh
 
 AMS = ZoneInfo("Europe/Amsterdam")
 # PostgreSQL refuses a value longer than the column with DataError before checking constraints.

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from cases.models import Case, Event, EventKind, Melder, State
 from cases.services import MelderInput
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake
 
 
 def intake_data(**overrides: object) -> dict[str, object]:

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from cases import services
 from cases.models import Outcome, State
 from tests.browser.conftest import check_accessibility, login
-from tests.factories import EmployerFactory, fresh, intake, record_reached_call
+from tests.factories import EmployerFactory
+from tests.helpers import fresh, intake, record_reached_call
 
 
 def _cases_in_the_kamerbrief_period(inspector: Any, supervisor: Any) -> dict[str, int]:

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from cases.models import Case, Melder, State
 from tests.browser.conftest import check_accessibility, login
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake
 
 
 def employer_names(*names: str) -> list[re.Pattern[str]]:
