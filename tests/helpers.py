@@ -7,6 +7,7 @@ employers (rows made directly) are in `tests/factories.py`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -22,26 +23,48 @@ def received(days_ago: int = 3) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days_ago)
 
 
+# An employer as a melder names it: by name and place, without a KvK number.
+REPORTED = services.EmployerInput(name="Bakkerij De Korenschoof", city="Utrecht")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+# An argument not given; None is a value, handed to the service as missing input.
+UNSET: Any = _Unset()
+
+DESCRIPTION = "Mijn leidinggevende verplicht mij elke dag op kantoor te werken."
+
+
 def intake(
     actor: User,
     *,
-    employer: EmployerModel | None = None,
-    reported: services.EmployerInput | None = None,
-    topics: tuple[str, ...] = ("niet_mogen_thuiswerken",),
+    received_at: dt.datetime | None = UNSET,
+    channel: str = "webformulier",
+    topic_codes: Sequence[str] = ("niet_mogen_thuiswerken",),
+    description: str = DESCRIPTION,
+    employer: EmployerModel | None = UNSET,
+    reported_employer: services.EmployerInput | None = UNSET,
     melder: services.MelderInput | None = None,
-    received_at: dt.datetime | None = None,
-    description: str = "Mijn leidinggevende verplicht mij elke dag op kantoor te werken.",
 ) -> Case:
-    if employer is None and reported is None:
+    """Register a melding through `services.case_intake`; the arguments are the service's own.
+
+    Received three days ago unless `received_at` is given. Given neither `employer` nor
+    `reported_employer`, the melding names a new identified employer (EmployerFactory). An
+    argument given as None reaches the service as None (missing input).
+    """
+    if employer is UNSET and reported_employer is UNSET:
         employer = EmployerFactory()
     return services.case_intake(
         actor=actor,
-        received_at=received_at or received(),
-        channel="webformulier",
-        topic_codes=list(topics),
+        received_at=received() if received_at is UNSET else received_at,
+        channel=channel,
+        topic_codes=list(topic_codes),
         description=description,
-        employer=employer,
-        reported_employer=reported,
+        employer=None if employer is UNSET else employer,
+        reported_employer=None if reported_employer is UNSET else reported_employer,
         melder=melder,
     )
 

@@ -151,7 +151,7 @@ def test_inspector_cannot_reopen_or_assign(client, inspector) -> None:
 
 
 def test_unidentified_employer_must_be_identified_before_calling(client, inspector) -> None:
-    case = intake(inspector, reported=EmployerInput(name="Onbekend Bureau", city="Zwolle"))
+    case = intake(inspector, reported_employer=EmployerInput(name="Onbekend Bureau", city="Zwolle"))
     services.case_take(case=case, actor=inspector, version=case.version)
     services.case_take_into_investigation(case=case, actor=inspector, version=fresh(case).version)
     client.force_login(inspector)

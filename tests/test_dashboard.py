@@ -336,7 +336,7 @@ def test_snapshot_freezes_figures_paragraph_filter_who_and_when(
     client: Client, inspector, supervisor
 ) -> None:
     cases = [
-        intake(inspector, received_at=local(2021, 2, 1, 9, 0), topics=topics)
+        intake(inspector, received_at=local(2021, 2, 1, 9, 0), topic_codes=topics)
         for topics in (("niet_mogen_thuiswerken",), ("werkdruk",), ("niet_mogen_thuiswerken",))
     ]
     services.case_take(case=cases[0], actor=inspector, version=fresh(cases[0]).version)

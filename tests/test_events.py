@@ -154,7 +154,7 @@ def test_full_journey_events_hold_no_melder_data(inspector: User, supervisor: Us
     )
     case = intake(
         inspector,
-        reported=services.EmployerInput(name="Zebra B.V.", city="Zwolle"),
+        reported_employer=services.EmployerInput(name="Zebra B.V.", city="Zwolle"),
         melder=melder,
         description=SECRETS["description"],
     )

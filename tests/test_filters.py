@@ -37,9 +37,9 @@ def test_received_dates_are_inclusive_local_days(inspector) -> None:
 
 
 def test_topic_and_only_topic(inspector) -> None:
-    only = intake(inspector, topics=("niet_mogen_thuiswerken",))
-    both = intake(inspector, topics=("niet_mogen_thuiswerken", "werkdruk"))
-    other = intake(inspector, topics=("werkdruk",))
+    only = intake(inspector, topic_codes=("niet_mogen_thuiswerken",))
+    both = intake(inspector, topic_codes=("niet_mogen_thuiswerken", "werkdruk"))
+    other = intake(inspector, topic_codes=("werkdruk",))
     assert refs("topic=niet_mogen_thuiswerken") == {only.reference, both.reference}
     assert refs("topic=werkdruk&topic=niet_mogen_thuiswerken") == {
         only.reference,

@@ -81,7 +81,7 @@ def test_references_restart_per_year_in_amsterdam_time(
 def test_validation_failure_consumes_no_number(inspector: User) -> None:
     first = intake(inspector)
     with pytest.raises(ValidationError):
-        intake(inspector, topics=("bestaat_niet",))
+        intake(inspector, topic_codes=("bestaat_niet",))
     second = intake(inspector)
     assert number(second.reference)[1] == number(first.reference)[1] + 1
 

@@ -26,7 +26,9 @@ def test_marking_an_unknown_letter_sent_is_a_dutch_refusal(inspector) -> None:
 
 
 def test_identifying_accepts_only_employer_details(inspector) -> None:
-    case = intake(inspector, reported=services.EmployerInput(name="Onbekend B.V.", city="Ede"))
+    case = intake(
+        inspector, reported_employer=services.EmployerInput(name="Onbekend B.V.", city="Ede")
+    )
     case = services.case_take(case=case, actor=inspector, version=case.version)
     with pytest.raises(ValueError, match="not an employer detail"):
         services.case_identify_employer(

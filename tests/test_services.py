@@ -44,7 +44,7 @@ from cases.services import (
 )
 from cases.services import base as service_base
 from tests.factories import EmployerFactory, make_user
-from tests.helpers import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
+from tests.helpers import REPORTED, SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
 
 AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.UTC
@@ -142,9 +142,6 @@ def last_event_pk() -> int:
 
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
     monkeypatch.setattr(service_base, "now", lambda: moment)
-
-
-REPORTED = services.EmployerInput(name="Bakkerij De Korenschoof", city="Utrecht")
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +307,7 @@ def prepare(name: str, state: str, inspector: User) -> Subject:
     """A case in `state`, assigned to `inspector`, with what action `name` needs."""
     kwargs: dict[str, Any] = {}
     if name == "identify_employer" and state in (R, UI, CL):
-        kwargs["reported"] = REPORTED
+        kwargs["reported_employer"] = REPORTED
     if name == "take" and state == R:
         case = intake(inspector, **kwargs)  # in the intake queue
     else:
@@ -654,7 +651,7 @@ def test_call_attempt(inspector: User) -> None:
 
 
 def test_call_attempt_needs_identified_employer(inspector: User) -> None:
-    case = case_in_state(UI, inspector=inspector, reported=REPORTED)
+    case = case_in_state(UI, inspector=inspector, reported_employer=REPORTED)
     with refused(case, InvalidStateError, contains="Identificeer eerst de werkgever"):
         call_attempt(case, inspector, ago(hours=1))
 
@@ -709,7 +706,7 @@ def test_follow_up_call_does_not_transition(inspector: User) -> None:
 
 
 def test_call_needs_identified_employer(inspector: User) -> None:
-    case = case_in_state(UI, inspector=inspector, reported=REPORTED)
+    case = case_in_state(UI, inspector=inspector, reported_employer=REPORTED)
     with refused(case, InvalidStateError):
         record_reached_call(case, inspector)
 
@@ -755,7 +752,7 @@ def test_call_invalid_input(overrides: dict[str, Any], field: str, inspector: Us
 
 
 def test_identify_employer_with_new_kvk(inspector: User) -> None:
-    case = case_in_state(R, inspector=inspector, reported=REPORTED)
+    case = case_in_state(R, inspector=inspector, reported_employer=REPORTED)
     employer_pk = case.employer_id
     since = last_event_pk()
     services.case_identify_employer(
@@ -781,7 +778,7 @@ def test_identify_employer_with_new_kvk(inspector: User) -> None:
 
 def test_identify_employer_links_existing_employer(inspector: User) -> None:
     existing = EmployerFactory(kvk_number="11223344")
-    case = case_in_state(UI, inspector=inspector, reported=REPORTED)
+    case = case_in_state(UI, inspector=inspector, reported_employer=REPORTED)
     reported_pk = case.employer_id
     since = last_event_pk()
     services.case_identify_employer(
@@ -830,13 +827,13 @@ def test_identify_employer_already_identified(inspector: User) -> None:
 def test_identify_employer_invalid_input(
     kwargs: dict[str, Any], field: str, inspector: User
 ) -> None:
-    case = case_in_state(UI, inspector=inspector, reported=REPORTED)
+    case = case_in_state(UI, inspector=inspector, reported_employer=REPORTED)
     with refused(case, ValidationError, field=field):
         services.case_identify_employer(case=case, actor=inspector, version=case.version, **kwargs)
 
 
 def test_employer_identified_before_it_is_phoned(inspector: User) -> None:
-    case = case_in_state(UI, inspector=inspector, reported=REPORTED)
+    case = case_in_state(UI, inspector=inspector, reported_employer=REPORTED)
     services.case_identify_employer(
         case=case, actor=inspector, version=case.version, kvk_number="87654321"
     )

@@ -26,7 +26,7 @@ def _cases_in_the_kamerbrief_period(inspector: Any, supervisor: Any) -> dict[str
         case = intake(
             supervisor,
             employer=EmployerFactory(sector_id="JKQNG"[i % 5]),
-            topics=topics,
+            topic_codes=topics,
             received_at=start + dt.timedelta(days=(i * 71) % 74, hours=i % 7),
         )
         if i % 4 == 3:

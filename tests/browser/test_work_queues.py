@@ -98,7 +98,7 @@ def test_supervisor_filters_and_sorts_all_meldingen(
         State.RECEIVED,
         inspector=inspector,
         employer=EmployerFactory(name="Omega B.V.", sector_id="K"),
-        topics=("werkdruk",),
+        topic_codes=("werkdruk",),
     )
     queued = intake(supervisor, employer=EmployerFactory(name="Midden B.V."))
     login(page, live_server, supervisor.username)
