@@ -1,30 +1,54 @@
 """Helpers that drive the application, shared by the test modules.
 
-They build data the way the application does: through the services. Factories for users and
-employers (rows made directly) are in `tests/factories.py`.
+They build data the way the application does, through the services, and check what a write
+left behind. Factories for users and employers (rows made directly) are in
+`tests/factories.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, Criterion, EmployerResponse, Outcome, State
-from cases.models import Employer as EmployerModel
+from cases.models import (
+    Agreement,
+    AgreementStatus,
+    Call,
+    Case,
+    Criterion,
+    Employer,
+    EmployerResponse,
+    Event,
+    Letter,
+    Melder,
+    Outcome,
+    State,
+)
+from cases.services import ServiceError
+from cases.services import base as service_base
 from tests.factories import EmployerFactory
 
+AMS = ZoneInfo("Europe/Amsterdam")
 
-def received(days_ago: int = 3) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=days_ago)
-
+SAMPLE_PDF = (
+    b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 # An employer as a melder names it: by name and place, without a KvK number.
 REPORTED = services.EmployerInput(name="Bakkerij De Korenschoof", city="Utrecht")
+
+DESCRIPTION = "Mijn leidinggevende verplicht mij elke dag op kantoor te werken."
+AGREEMENT = "Medewerkers met kantoorfuncties werken thuis."
 
 
 class _Unset:
@@ -35,7 +59,31 @@ class _Unset:
 # An argument not given; None is a value, handed to the service as missing input.
 UNSET: Any = _Unset()
 
-DESCRIPTION = "Mijn leidinggevende verplicht mij elke dag op kantoor te werken."
+
+# ---------------------------------------------------------------------------
+# Moments and the services' clock
+
+
+def received(days_ago: int = 3) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=days_ago)
+
+
+def ago(**delta: float) -> dt.datetime:
+    return timezone.now() - dt.timedelta(**delta)
+
+
+def due(days: int = 14) -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=days)
+
+
+def freeze(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    """Stop the services' clock at `moment` (the moment of every write, and the year of a new
+    reference)."""
+    monkeypatch.setattr(service_base, "now", lambda: moment)
+
+
+# ---------------------------------------------------------------------------
+# Cases built through the services
 
 
 def intake(
@@ -45,7 +93,7 @@ def intake(
     channel: str = "webformulier",
     topic_codes: Sequence[str] = ("niet_mogen_thuiswerken",),
     description: str = DESCRIPTION,
-    employer: EmployerModel | None = UNSET,
+    employer: Employer | None = UNSET,
     reported_employer: services.EmployerInput | None = UNSET,
     melder: services.MelderInput | None = None,
 ) -> Case:
@@ -76,7 +124,10 @@ def fresh(case: Case) -> Case:
 def case_in_state(
     state: str, *, inspector: User, registrar: User | None = None, **kwargs: Any
 ) -> Case:
-    """Drive a new case through the services to `state`, assigned to `inspector`."""
+    """Drive a new case through the services to `state`, assigned to `inspector`.
+
+    `kwargs` go to `intake`. A closed case was declined (ingetrokken) from `received`.
+    """
     case = intake(registrar or inspector, **kwargs)
     case = services.case_take(case=case, actor=inspector, version=case.version)
     if state == State.RECEIVED:
@@ -93,13 +144,7 @@ def case_in_state(
     case = fresh(case)
     if state == State.EMPLOYER_CALLED:
         return case
-    services.agreement_add(
-        case=case,
-        actor=inspector,
-        version=case.version,
-        description="Medewerkers met kantoorfuncties werken thuis.",
-        due_date=timezone.localdate() + dt.timedelta(days=14),
-    )
+    add_agreement(case, inspector)
     case = fresh(case)
     services.case_confirm_agreements(
         case=case,
@@ -124,7 +169,90 @@ def record_reached_call(case: Case, actor: User, **overrides: Any) -> Any:
     return services.case_record_call(case=case, actor=actor, version=fresh(case).version, **params)
 
 
-SAMPLE_PDF = (
-    b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def call_attempt(case: Case, actor: User, called_at: dt.datetime) -> Call:
+    return services.case_record_call_attempt(
+        case=case, actor=actor, version=fresh(case).version, called_at=called_at
+    )
+
+
+def add_agreement(
+    case: Case,
+    actor: User,
+    *,
+    description: str = AGREEMENT,
+    days: int = 14,
+    due_date: dt.date | None = UNSET,
+) -> Agreement:
+    """Add an agreement through `services.agreement_add`, at the case's current version.
+
+    Due in `days` days, unless `due_date` is given (None reaches the service as missing).
+    """
+    return services.agreement_add(
+        case=case,
+        actor=actor,
+        version=fresh(case).version,
+        description=description,
+        due_date=due(days) if due_date is UNSET else due_date,
+    )
+
+
+def set_all_kept(case: Case, actor: User) -> None:
+    for agreement in fresh(case).agreements.all():
+        services.agreement_set_status(
+            case=case,
+            actor=actor,
+            version=fresh(case).version,
+            agreement=agreement,
+            status=AgreementStatus.NAGEKOMEN,
+        )
+
+
+# ---------------------------------------------------------------------------
+# What a write left behind
+
+
+def last_event_pk() -> int:
+    last = Event.objects.order_by("-pk").first()
+    return last.pk if last else 0
+
+
+def new_events(since_pk: int) -> list[Event]:
+    return list(Event.objects.filter(pk__gt=since_pk).order_by("pk"))
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """Everything a refused action must leave exactly as it was."""
+    return {
+        "case": Case.objects.filter(pk=case.pk).values().get(),
+        "topics": sorted(Case.objects.get(pk=case.pk).topics.values_list("code", flat=True)),
+        "cases": Case.objects.count(),
+        "employers": list(Employer.objects.order_by("pk").values()),
+        "events": Event.objects.count(),
+        "calls": list(Call.objects.order_by("pk").values()),
+        "agreements": list(Agreement.objects.order_by("pk").values()),
+        "letters": list(Letter.objects.order_by("pk").values()),
+        "melders": list(Melder.objects.order_by("pk").values()),
+    }
+
+
+@contextmanager
+def refused(
+    case: Case,
+    exc_type: type[Exception] = ServiceError,
+    *,
+    field: str | None = None,
+    contains: str | None = None,
+) -> Iterator[Any]:
+    """The body must raise `exc_type` and leave the database unchanged."""
+    before = snapshot(case)
+    with pytest.raises(exc_type) as info:
+        yield info
+    assert snapshot(case) == before
+    error = info.value
+    if field is not None:
+        assert isinstance(error, ValidationError)
+        assert field in error.message_dict, error.message_dict
+        if contains is not None:
+            assert any(contains in m for m in error.message_dict[field]), error.message_dict
+    elif contains is not None:
+        assert contains in error.message  # type: ignore[attr-defined]

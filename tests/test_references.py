@@ -8,7 +8,6 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -20,11 +19,9 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Event, Melder, ReferenceCounter
-from cases.services import base as service_base
 from cases.services import intake as service_intake
-from tests.helpers import intake
+from tests.helpers import AMS, freeze, intake
 
-AMS = ZoneInfo("Europe/Amsterdam")
 REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +33,8 @@ def number(reference: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    """Freeze the services' clock (the reference year comes from it)."""
-    monkeypatch.setattr(service_base, "now", lambda: moment)
-
-
 def intake_at(actor: User, monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> Case:
-    at(monkeypatch, moment)
+    freeze(monkeypatch, moment)
     return intake(actor, received_at=moment - dt.timedelta(hours=1))
 
 
@@ -168,7 +160,7 @@ def test_loaddata_advances_counter(
         2021: 500,
     }
     assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00501"
-    at(monkeypatch, dt.datetime(2020, 11, 2, 10, 0, tzinfo=AMS))
+    freeze(monkeypatch, dt.datetime(2020, 11, 2, 10, 0, tzinfo=AMS))
     assert intake(inspector, received_at=dt.datetime(2020, 11, 2, 9, 0, tzinfo=AMS)).reference == (
         "TW-2020-00747"
     )

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
@@ -31,7 +29,6 @@ from cases.models import (
     Event,
     EventKind,
     Letter,
-    Melder,
     Outcome,
     Role,
     State,
@@ -42,106 +39,33 @@ from cases.services import (
     ServiceError,
     StaleVersionError,
 )
-from cases.services import base as service_base
 from tests.factories import EmployerFactory, make_user
-from tests.helpers import REPORTED, SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
+from tests.helpers import (
+    AMS,
+    REPORTED,
+    SAMPLE_PDF,
+    add_agreement,
+    ago,
+    call_attempt,
+    case_in_state,
+    due,
+    freeze,
+    fresh,
+    intake,
+    last_event_pk,
+    new_events,
+    record_reached_call,
+    refused,
+    set_all_kept,
+    snapshot,
+)
 
-AMS = ZoneInfo("Europe/Amsterdam")
 UTC = dt.UTC
 R = State.RECEIVED
 UI = State.UNDER_INVESTIGATION
 EC = State.EMPLOYER_CALLED
 AC = State.AGREEMENTS_CONFIRMED
 CL = State.CLOSED
-
-
-# ---------------------------------------------------------------------------
-# Helpers
-
-
-def snapshot(case: Case) -> dict[str, Any]:
-    """Everything a refused action must leave exactly as it was."""
-    return {
-        "case": Case.objects.filter(pk=case.pk).values().get(),
-        "topics": sorted(Case.objects.get(pk=case.pk).topics.values_list("code", flat=True)),
-        "cases": Case.objects.count(),
-        "employers": list(Employer.objects.order_by("pk").values()),
-        "events": Event.objects.count(),
-        "calls": list(Call.objects.order_by("pk").values()),
-        "agreements": list(Agreement.objects.order_by("pk").values()),
-        "letters": list(Letter.objects.order_by("pk").values()),
-        "melders": list(Melder.objects.order_by("pk").values()),
-    }
-
-
-@contextmanager
-def refused(
-    case: Case,
-    exc_type: type[Exception] = ServiceError,
-    *,
-    field: str | None = None,
-    contains: str | None = None,
-) -> Iterator[Any]:
-    """The body must raise `exc_type` and leave the database unchanged."""
-    before = snapshot(case)
-    with pytest.raises(exc_type) as info:
-        yield info
-    assert snapshot(case) == before
-    error = info.value
-    if field is not None:
-        assert isinstance(error, ValidationError)
-        assert field in error.message_dict, error.message_dict
-        if contains is not None:
-            assert any(contains in m for m in error.message_dict[field]), error.message_dict
-    elif contains is not None:
-        assert contains in error.message  # type: ignore[attr-defined]
-
-
-def ago(**delta: float) -> dt.datetime:
-    return timezone.now() - dt.timedelta(**delta)
-
-
-def due(days: int = 14) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=days)
-
-
-def add_agreement(case: Case, actor: User, **overrides: Any) -> Agreement:
-    params: dict[str, Any] = {
-        "description": "Medewerkers met kantoorfuncties werken thuis.",
-        "due_date": due(),
-    }
-    params.update(overrides)
-    return services.agreement_add(case=case, actor=actor, version=fresh(case).version, **params)
-
-
-def call_attempt(case: Case, actor: User, called_at: dt.datetime) -> Call:
-    return services.case_record_call_attempt(
-        case=case, actor=actor, version=fresh(case).version, called_at=called_at
-    )
-
-
-def set_all_kept(case: Case, actor: User) -> None:
-    for agreement in fresh(case).agreements.all():
-        services.agreement_set_status(
-            case=case,
-            actor=actor,
-            version=fresh(case).version,
-            agreement=agreement,
-            status=AgreementStatus.NAGEKOMEN,
-        )
-
-
-def new_events(since_pk: int) -> list[Event]:
-    return list(Event.objects.filter(pk__gt=since_pk).order_by("pk"))
-
-
-def last_event_pk() -> int:
-    last = Event.objects.order_by("-pk").first()
-    return last.pk if last else 0
-
-
-def freeze(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    monkeypatch.setattr(service_base, "now", lambda: moment)
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -32,9 +31,8 @@ from cases.models import (
 )
 from cases.services import EmployerInput, MelderInput
 from tests.factories import EmployerFactory
-from tests.helpers import REPORTED, case_in_state, fresh, intake
+from tests.helpers import AMS, REPORTED, case_in_state, fresh, intake
 
-AMS = ZoneInfo("Europe/Amsterdam")
 # PostgreSQL refuses a value longer than the column with DataError before checking constraints.
 REFUSED_BY_DB = (IntegrityError, DataError)
 
