@@ -620,6 +620,8 @@ def test_rendering_happens_outside_any_transaction(inspector, monkeypatch) -> No
 
 
 def _snapshot(case: Case) -> tuple[str, int, int, int]:
+    """(state, version, letters, events) of the case: what a refused issue or regeneration
+    leaves as it was. Narrower than tests.helpers.snapshot, and read by position."""
     current = fresh(case)
     return (
         current.state,
