@@ -8,6 +8,7 @@ left behind. Factories for users and employers (rows made directly) are in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,9 +17,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
+from cases.dashboard.figures import Figures, dashboard_figures
+from cases.filters import CaseFilter
 from cases.models import (
     Agreement,
     AgreementStatus,
@@ -74,6 +80,11 @@ def ago(**delta: float) -> dt.datetime:
 
 def due(days: int = 14) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
+
+
+def local(*args: int) -> dt.datetime:
+    """A moment in the current (Amsterdam) time zone: local(2021, 4, 9, 23, 59)."""
+    return timezone.make_aware(dt.datetime(*args))
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
@@ -256,3 +267,34 @@ def refused(
             assert any(contains in m for m in error.message_dict[field]), error.message_dict
     elif contains is not None:
         assert contains in error.message  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# The dashboard, read as a supervisor sees it
+
+KAMERBRIEF = "received_after=2021-01-25&received_before=2021-04-09"
+LINK_RE = re.compile(r'<a class="figure__link" href="([^"]+)" data-count="(\d+)"')
+
+
+def get_dashboard(client: Client, query: str = "") -> str:
+    response = client.get(f"{reverse('dashboard')}?{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def number_by_testid(page: str, testid: str) -> int:
+    match = re.search(rf'data-testid="{testid}">(\d+)<', page)
+    assert match, testid
+    return int(match.group(1))
+
+
+def result_count(page: str) -> int:
+    match = re.search(r'data-testid="result-count">(\d+) melding(en)?<', page)
+    assert match, "no result count on the list"
+    return int(match.group(1))
+
+
+def figures_for(params: str) -> Figures:
+    case_filter = CaseFilter(QueryDict(params), queryset=Case.objects.all())
+    assert case_filter.is_valid(), case_filter.errors
+    return dashboard_figures(case_filter.qs)

@@ -11,7 +11,7 @@ from cases import services
 from cases.filters import CaseFilter, filtered_cases
 from cases.models import Case, State
 from tests.factories import EmployerFactory
-from tests.helpers import case_in_state, intake
+from tests.helpers import case_in_state, intake, local
 
 
 def refs(params: str, user=None) -> set[str]:
@@ -20,10 +20,6 @@ def refs(params: str, user=None) -> set[str]:
     else:
         _f, qs = filtered_cases(user, QueryDict(params))
     return set(qs.values_list("reference", flat=True))
-
-
-def local(*args: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(*args))
 
 
 def test_received_dates_are_inclusive_local_days(inspector) -> None:
