@@ -44,6 +44,14 @@ from cases.services import base as service_base
 from tests.factories import EmployerFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")
+UTC = dt.UTC
+
+# The states by the short names the workflow table uses.
+R = State.RECEIVED
+UI = State.UNDER_INVESTIGATION
+EC = State.EMPLOYER_CALLED
+AC = State.AGREEMENTS_CONFIRMED
+CL = State.CLOSED
 
 SAMPLE_PDF = (
     b"%PDF-1.7\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

@@ -1,5 +1,8 @@
-"""Case references: TW-<year>-<5 digits>, per year, distinct and increasing, never reused,
-and a loaded fixture leaves the counter past its highest reference."""
+"""cases/services/intake.py: registering a melding.
+
+Its reference: TW-<year>-<5 digits>, per year, distinct and increasing, never reused, and a
+loaded fixture leaves the counter past its highest reference. Its triage deadline, counted
+in Dutch working days. (Refused input: tests/test_validation.py.)"""
 
 from __future__ import annotations
 
@@ -20,11 +23,15 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Event, Melder, ReferenceCounter
 from cases.services import intake as service_intake
-from tests.helpers import AMS, freeze, intake
+from tests.helpers import AMS, UTC, freeze, fresh, intake
 
 REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)
 
 pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------------------
+# References
 
 
 def number(reference: str) -> tuple[int, int]:
@@ -190,3 +197,36 @@ def test_deserialized_case_advances_counter(
     obj.save()
     assert ReferenceCounter.objects.get(year=2021).last_number == 627
     assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00628"
+
+
+# ---------------------------------------------------------------------------
+# The triage deadline
+
+
+@pytest.mark.parametrize(
+    ("received_at", "expected"),
+    [
+        # Thursday 1 April 2021: Good Friday (2 April) and Easter Monday (5 April) skipped.
+        (dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS), dt.date(2021, 4, 12)),
+        # 22:30 UTC on 31 March is 00:30 on Thursday 1 April in Amsterdam.
+        (dt.datetime(2021, 3, 31, 22, 30, tzinfo=UTC), dt.date(2021, 4, 12)),
+        # Wednesday 31 March (local): Thu 1, Tue 6, Wed 7, Thu 8, Fri 9.
+        (dt.datetime(2021, 3, 31, 21, 30, tzinfo=UTC), dt.date(2021, 4, 9)),
+        # Friday 23 April 2021: King's Day (Tuesday 27 April) skipped.
+        (dt.datetime(2021, 4, 23, 16, 0, tzinfo=AMS), dt.date(2021, 5, 3)),
+        # Saturday 26 December 2020: weekend, Christmas and New Year's Day skipped.
+        (dt.datetime(2020, 12, 26, 12, 0, tzinfo=AMS), dt.date(2021, 1, 4)),
+    ],
+    ids=["easter", "easter-local-date", "day-before", "kings-day", "christmas"],
+)
+def test_triage_due_counts_working_days(
+    received_at: dt.datetime, expected: dt.date, inspector: User
+) -> None:
+    case = intake(inspector, received_at=received_at)
+    assert fresh(case).triage_due == expected
+
+
+def test_triage_due_is_configurable(inspector: User, settings: Any) -> None:
+    settings.TRIAGE_WORKING_DAYS = 1
+    case = intake(inspector, received_at=dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS))
+    assert fresh(case).triage_due == dt.date(2021, 4, 6)
