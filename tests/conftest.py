@@ -13,6 +13,10 @@ from django.db import connection, transaction
 from cases.models import Role
 from tests.factories import make_user
 
+# tests/helpers.py asserts too (refused, the page readers): with pytest's detailed messages.
+# Registered before any test module imports it.
+pytest.register_assert_rewrite("tests.helpers")
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -24,7 +24,8 @@ from cases.models import (
     Topic,
 )
 from cases.services import MelderInput
-from tests.factories import case_in_state, fresh, make_user
+from tests.factories import make_user
+from tests.helpers import case_in_state, fresh
 
 pytestmark = pytest.mark.django_db
 

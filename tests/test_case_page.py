@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Agreement, Case, Event, EventKind, State
 from cases.services import EmployerInput, MelderInput
-from tests.factories import case_in_state, fresh, intake, record_reached_call
+from tests.helpers import case_in_state, fresh, intake, record_reached_call
 
 SECRET = MelderInput(name="Zaïd Geheimhouder", email="zaid.geheim@mail.example", phone="0687654321")
 TEXT = "Vertrouwelijk verhaal over de afdeling inkoop"
@@ -151,7 +151,7 @@ def test_inspector_cannot_reopen_or_assign(client, inspector) -> None:
 
 
 def test_unidentified_employer_must_be_identified_before_calling(client, inspector) -> None:
-    case = intake(inspector, reported=EmployerInput(name="Onbekend Bureau", city="Zwolle"))
+    case = intake(inspector, reported_employer=EmployerInput(name="Onbekend Bureau", city="Zwolle"))
     services.case_take(case=case, actor=inspector, version=case.version)
     services.case_take_into_investigation(case=case, actor=inspector, version=fresh(case).version)
     client.force_login(inspector)

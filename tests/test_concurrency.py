@@ -22,7 +22,8 @@ from cases.models import Case, Event, EventKind, Outcome, ReferenceCounter, Stat
 from cases.services import StaleVersionError
 from cases.services import base as service_base
 from cases.services import intake as service_intake
-from tests.factories import EmployerFactory, case_in_state, fresh, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh, intake
 
 pytestmark = [
     pytest.mark.postgres,

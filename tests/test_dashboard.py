@@ -38,43 +38,20 @@ from cases.models import (
     State,
 )
 from cases.selectors import KAMERBRIEF_PERIOD
-from tests.factories import EmployerFactory, case_in_state, fresh, intake, record_reached_call
-
-KAMERBRIEF = "received_after=2021-01-25&received_before=2021-04-09"
-LINK_RE = re.compile(r'<a class="figure__link" href="([^"]+)" data-count="(\d+)"')
-
-
-# ---------------------------------------------------------------------------
-# Helpers
-
-
-def get_dashboard(client: Client, query: str = "") -> str:
-    response = client.get(f"{reverse('dashboard')}?{query}")
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def number_by_testid(page: str, testid: str) -> int:
-    match = re.search(rf'data-testid="{testid}">(\d+)<', page)
-    assert match, testid
-    return int(match.group(1))
-
-
-def result_count(page: str) -> int:
-    match = re.search(r'data-testid="result-count">(\d+) melding(en)?<', page)
-    assert match, "no result count on the list"
-    return int(match.group(1))
-
-
-def local(*args: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(*args))
-
-
-def figures_for(params: str) -> Figures:
-    case_filter = CaseFilter(QueryDict(params), queryset=Case.objects.all())
-    assert case_filter.is_valid(), case_filter.errors
-    return dashboard_figures(case_filter.qs)
-
+from tests.factories import EmployerFactory
+from tests.helpers import (
+    KAMERBRIEF,
+    LINK_RE,
+    case_in_state,
+    figures_for,
+    fresh,
+    get_dashboard,
+    intake,
+    local,
+    number_by_testid,
+    record_reached_call,
+    result_count,
+)
 
 # ---------------------------------------------------------------------------
 # Presets and drill-down parameters
@@ -335,7 +312,7 @@ def test_snapshot_freezes_figures_paragraph_filter_who_and_when(
     client: Client, inspector, supervisor
 ) -> None:
     cases = [
-        intake(inspector, received_at=local(2021, 2, 1, 9, 0), topics=topics)
+        intake(inspector, received_at=local(2021, 2, 1, 9, 0), topic_codes=topics)
         for topics in (("niet_mogen_thuiswerken",), ("werkdruk",), ("niet_mogen_thuiswerken",))
     ]
     services.case_take(case=cases[0], actor=inspector, version=fresh(cases[0]).version)

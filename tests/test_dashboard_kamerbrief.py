@@ -22,8 +22,7 @@ from django.urls import reverse
 from cases.dashboard.figures import Figures, dashboard_figures
 from cases.filters import CaseFilter
 from cases.models import Case
-from tests.pycounts import case_rows, python_counts, python_filter, random_params
-from tests.test_dashboard import (
+from tests.helpers import (
     KAMERBRIEF,
     LINK_RE,
     figures_for,
@@ -31,6 +30,7 @@ from tests.test_dashboard import (
     number_by_testid,
     result_count,
 )
+from tests.pycounts import case_rows, python_counts, python_filter, random_params
 
 
 @pytest.fixture

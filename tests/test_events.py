@@ -14,7 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.events import ALLOWED_DATA_KEYS, EventDataError, record_event
 from cases.models import AppendOnlyError, Event, EventKind, Outcome, State
-from tests.factories import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
+from tests.helpers import SAMPLE_PDF, case_in_state, fresh, intake, record_reached_call
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_full_journey_events_hold_no_melder_data(inspector: User, supervisor: Us
     )
     case = intake(
         inspector,
-        reported=services.EmployerInput(name="Zebra B.V.", city="Zwolle"),
+        reported_employer=services.EmployerInput(name="Zebra B.V.", city="Zwolle"),
         melder=melder,
         description=SECRETS["description"],
     )

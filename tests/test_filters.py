@@ -10,7 +10,8 @@ from django.utils import timezone
 from cases import services
 from cases.filters import CaseFilter, filtered_cases
 from cases.models import Case, State
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake, local
 
 
 def refs(params: str, user=None) -> set[str]:
@@ -19,10 +20,6 @@ def refs(params: str, user=None) -> set[str]:
     else:
         _f, qs = filtered_cases(user, QueryDict(params))
     return set(qs.values_list("reference", flat=True))
-
-
-def local(*args: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(*args))
 
 
 def test_received_dates_are_inclusive_local_days(inspector) -> None:
@@ -36,9 +33,9 @@ def test_received_dates_are_inclusive_local_days(inspector) -> None:
 
 
 def test_topic_and_only_topic(inspector) -> None:
-    only = intake(inspector, topics=("niet_mogen_thuiswerken",))
-    both = intake(inspector, topics=("niet_mogen_thuiswerken", "werkdruk"))
-    other = intake(inspector, topics=("werkdruk",))
+    only = intake(inspector, topic_codes=("niet_mogen_thuiswerken",))
+    both = intake(inspector, topic_codes=("niet_mogen_thuiswerken", "werkdruk"))
+    other = intake(inspector, topic_codes=("werkdruk",))
     assert refs("topic=niet_mogen_thuiswerken") == {only.reference, both.reference}
     assert refs("topic=werkdruk&topic=niet_mogen_thuiswerken") == {
         only.reference,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.demo import DEMO_PASSWORD, prepare_demo
 from cases.models import Case, Event, EventKind, State
-from tests.factories import case_in_state
+from tests.helpers import case_in_state
 
 
 def test_health_needs_no_login(client, db) -> None:

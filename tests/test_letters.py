@@ -31,7 +31,6 @@ from django.utils.html import escape
 
 from cases import documents, letters, services
 from cases.models import (
-    Agreement,
     Case,
     Employer,
     Event,
@@ -42,12 +41,8 @@ from cases.models import (
     State,
 )
 from tests.conftest import IN_CI
-from tests.factories import (
-    EmployerFactory,
-    case_in_state,
-    fresh,
-    record_reached_call,
-)
+from tests.factories import EmployerFactory
+from tests.helpers import add_agreement, case_in_state, fresh, record_reached_call
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,23 +75,22 @@ def contains(pdf_or_text: str, needle: str) -> bool:
     return compact(needle) in compact(pdf_or_text)
 
 
-def add_agreement(case: Case, actor: Any, description: str, days: int) -> Agreement:
-    current = fresh(case)
-    return services.agreement_add(
-        case=current,
-        actor=actor,
-        version=current.version,
-        description=description,
-        due_date=timezone.localdate() + dt.timedelta(days=days),
-    )
-
-
 @pytest.fixture
 def called_case(inspector) -> Case:
     """employer_called, with two agreements."""
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
-    add_agreement(case, inspector, "Kantoormedewerkers werken vanaf maandag volledig thuis.", 7)
-    add_agreement(case, inspector, "De werkgever stelt beeldschermen en stoelen beschikbaar.", 21)
+    add_agreement(
+        case,
+        inspector,
+        description="Kantoormedewerkers werken vanaf maandag volledig thuis.",
+        days=7,
+    )
+    add_agreement(
+        case,
+        inspector,
+        description="De werkgever stelt beeldschermen en stoelen beschikbaar.",
+        days=21,
+    )
     return fresh(case)
 
 
@@ -299,8 +293,10 @@ def test_no_melder_data_or_melding_text_in_many_letters(inspector) -> None:
             add_agreement(
                 case,
                 inspector,
-                f"Afspraak {_random_token(rng, 'Afs')} over {rng.choice(['ICT', 'roosters'])}",
-                rng.randint(1, 60),
+                description=(
+                    f"Afspraak {_random_token(rng, 'Afs')} over {rng.choice(['ICT', 'roosters'])}"
+                ),
+                days=rng.randint(1, 60),
             )
             for _ in range(rng.randint(1, 4))
         ]
@@ -331,7 +327,7 @@ def test_user_text_is_escaped_and_fetches_nothing(inspector, listener) -> None:
     )
     employer = EmployerFactory(name="<b>Vet</b> & Co B.V.")
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector, employer=employer)
-    add_agreement(case, inspector, hostile, 10)
+    add_agreement(case, inspector, description=hostile, days=10)
     pdf = letters.render_confirmation_letter(fresh(case))
     text = pdf_text(pdf)
     assert contains(text, '<script>alert("x")</script>')
@@ -606,7 +602,9 @@ def test_issue_stores_letter_and_transition_together(issued: Letter, inspector) 
 @pytest.mark.django_db(transaction=True)
 def test_rendering_happens_outside_any_transaction(inspector, monkeypatch) -> None:
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
-    add_agreement(case, inspector, "Iedereen met een kantoorfunctie werkt thuis.", 5)
+    add_agreement(
+        case, inspector, description="Iedereen met een kantoorfunctie werkt thuis.", days=5
+    )
     seen: list[bool] = []
     original = letters.render_pdf
 
@@ -622,6 +620,8 @@ def test_rendering_happens_outside_any_transaction(inspector, monkeypatch) -> No
 
 
 def _snapshot(case: Case) -> tuple[str, int, int, int]:
+    """(state, version, letters, events) of the case: what a refused issue or regeneration
+    leaves as it was. Narrower than tests.helpers.snapshot, and read by position."""
     current = fresh(case)
     return (
         current.state,

@@ -15,7 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, State
-from tests.factories import case_in_state, intake
+from tests.helpers import case_in_state, intake
 
 ROLES = ["anonymous", "no_role", "functional_admin", "inspector", "supervisor"]
 LOGIN = "login"
@@ -234,7 +234,7 @@ ROWS: list[Row] = [
         "snapshot_detail",
         "get",
         pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
-        kwargs=lambda w: {"pk": _snapshot(w).pk},
+        kwargs=lambda w: {"pk": _figure_snapshot(w).pk},
     ),
     Row(
         "snapshot_detail",
@@ -246,7 +246,8 @@ ROWS: list[Row] = [
 ]
 
 
-def _snapshot(w: World) -> Any:
+def _figure_snapshot(w: World) -> Any:
+    """A recorded set of dashboard figures (FigureSnapshot), for its detail page."""
     from django.http import QueryDict
 
     from cases.services import snapshot_create

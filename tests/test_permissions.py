@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from cases import permissions
 from cases.models import Case, Role, Sector, State, Topic
 from cases.reference_data import SECTORS, TOPICS, ensure_reference_data
-from tests.factories import case_in_state, intake, make_user
+from tests.factories import make_user
+from tests.helpers import case_in_state, intake
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,8 @@ from cases import services
 from cases.filters import CaseFilter
 from cases.models import Case, Outcome, State, Topic
 from cases.selectors import case_counts
-from tests.factories import EmployerFactory, case_in_state, fresh
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, fresh
 from tests.pycounts import case_rows, python_counts, python_filter, random_params
 
 TOPICS = [
@@ -36,7 +37,7 @@ def random_cases(rnd: random.Random, inspectors: list, count: int) -> None:
             state,
             inspector=rnd.choice(inspectors),
             employer=rnd.choice(employers),
-            topics=rnd.choice(TOPICS),
+            topic_codes=rnd.choice(TOPICS),
             received_at=received,
         )
         if state == State.UNDER_INVESTIGATION and rnd.random() < 0.3:
@@ -92,9 +93,11 @@ def test_declined_then_reopened_is_not_triaged(inspector, supervisor) -> None:
 
 
 def test_only_not_allowed_means_exactly_that_topic(inspector) -> None:
-    case_in_state(State.RECEIVED, inspector=inspector, topics=("niet_mogen_thuiswerken",))
-    case_in_state(State.RECEIVED, inspector=inspector, topics=("niet_mogen_thuiswerken", "overig"))
-    case_in_state(State.RECEIVED, inspector=inspector, topics=("overig",))
+    case_in_state(State.RECEIVED, inspector=inspector, topic_codes=("niet_mogen_thuiswerken",))
+    case_in_state(
+        State.RECEIVED, inspector=inspector, topic_codes=("niet_mogen_thuiswerken", "overig")
+    )
+    case_in_state(State.RECEIVED, inspector=inspector, topic_codes=("overig",))
     assert case_counts(Case.objects.all()).only_not_allowed == 1
 
 
@@ -113,7 +116,7 @@ def test_query_count_does_not_depend_on_the_number_of_cases(
 def test_distinct_or_sliced_querysets_are_counted_correctly(inspector) -> None:
     for _ in range(3):
         case_in_state(
-            State.RECEIVED, inspector=inspector, topics=("niet_mogen_thuiswerken", "overig")
+            State.RECEIVED, inspector=inspector, topic_codes=("niet_mogen_thuiswerken", "overig")
         )
     joined = Case.objects.filter(topics__in=Topic.objects.all()).distinct()
     assert case_counts(joined).received == 3

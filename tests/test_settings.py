@@ -43,7 +43,8 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+def settings_refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Loading the settings failed with ImproperlyConfigured, naming each of `fragments`."""
     assert result.returncode != 0, result.stdout
     assert "ImproperlyConfigured" in result.stderr, result.stderr
     for fragment in fragments:
@@ -62,11 +63,11 @@ def refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
     ids=["nothing-set", "debug-off", "empty-key", "dev-key", "dev-key-off"],
 )
 def test_missing_or_development_key_refused_without_debug(env: dict[str, str]) -> None:
-    refused(load_settings(**env), "SECRET_KEY")
+    settings_refused(load_settings(**env), "SECRET_KEY")
 
 
 def test_short_key_refused_without_debug() -> None:
-    refused(load_settings(DEBUG="false", SECRET_KEY="kort-maar-geheim"), "32")
+    settings_refused(load_settings(DEBUG="false", SECRET_KEY="kort-maar-geheim"), "32")
 
 
 @pytest.mark.parametrize("debug", ["true", "1", "yes", "on", "TRUE", " True "])
@@ -88,7 +89,7 @@ def test_production_settings_with_a_real_key() -> None:
 
 @pytest.mark.parametrize("debug", ["maybe", "2", "ja", "nee", "t", "y"])
 def test_bad_debug_value_refused(debug: str) -> None:
-    refused(load_settings(DEBUG=debug, SECRET_KEY=GOOD_KEY), "DEBUG", repr(debug))
+    settings_refused(load_settings(DEBUG=debug, SECRET_KEY=GOOD_KEY), "DEBUG", repr(debug))
 
 
 @pytest.mark.parametrize(
@@ -102,13 +103,13 @@ def test_bad_debug_value_refused(debug: str) -> None:
     ids=["garbage", "http", "mysql", "bad-port"],
 )
 def test_bad_database_url_refused(url: str) -> None:
-    refused(load_settings(DEBUG="true", DATABASE_URL=url), "DATABASE_URL")
+    settings_refused(load_settings(DEBUG="true", DATABASE_URL=url), "DATABASE_URL")
 
 
 def test_database_url_error_does_not_print_the_password() -> None:
     url = "postgres://inspectie:Sup3rGeheimWachtwoord@localhost:notaport/inspectie"
     result = load_settings(DEBUG="true", DATABASE_URL=url)
-    refused(result, "DATABASE_URL")
+    settings_refused(result, "DATABASE_URL")
     assert "Sup3rGeheimWachtwoord" not in result.stderr + result.stdout
 
 
@@ -128,9 +129,13 @@ def test_good_database_url_accepted(url: str, engine: str) -> None:
 
 
 def test_bad_number_refused() -> None:
-    refused(load_settings(DEBUG="true", CONN_MAX_AGE="soms", DATABASE_URL="postgres://h/db"))
+    settings_refused(
+        load_settings(DEBUG="true", CONN_MAX_AGE="soms", DATABASE_URL="postgres://h/db")
+    )
 
 
 def test_allowed_hosts_required_without_debug() -> None:
-    refused(load_settings(DEBUG="false", SECRET_KEY=GOOD_KEY), "ALLOWED_HOSTS")
-    refused(load_settings(DEBUG="false", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS=" , "), "ALLOWED_HOSTS")
+    settings_refused(load_settings(DEBUG="false", SECRET_KEY=GOOD_KEY), "ALLOWED_HOSTS")
+    settings_refused(
+        load_settings(DEBUG="false", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS=" , "), "ALLOWED_HOSTS"
+    )

@@ -1,5 +1,5 @@
 from cases.models import Event, State
-from tests.factories import case_in_state, fresh
+from tests.helpers import case_in_state, fresh
 
 
 def test_full_path(inspector):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -30,9 +30,9 @@ from cases.models import (
     Topic,
 )
 from cases.services import EmployerInput, MelderInput
-from tests.factories import EmployerFactory, case_in_state, fresh
+from tests.factories import EmployerFactory
+from tests.helpers import AMS, REPORTED, case_in_state, fresh, intake
 
-AMS = ZoneInfo("Europe/Amsterdam")
 # PostgreSQL refuses a value longer than the column with DataError before checking constraints.
 REFUSED_BY_DB = (IntegrityError, DataError)
 
@@ -45,18 +45,14 @@ REQUIRED = "Dit veld is verplicht."
 pytestmark = pytest.mark.django_db
 
 
-def intake(actor: User, **overrides: Any) -> Case:
-    params: dict[str, Any] = {
-        "actor": actor,
-        "received_at": timezone.now() - dt.timedelta(days=1),
-        "channel": "webformulier",
-        "topic_codes": ["niet_mogen_thuiswerken"],
-        "description": "Ik moet van mijn werkgever elke dag naar kantoor komen.",
-        "reported_employer": EmployerInput(name="Bakkerij De Korenschoof", city="Utrecht"),
-        "melder": MelderInput(name="Jan Jansen", email="jan@example.nl"),
-    }
-    params.update(overrides)
-    return services.case_intake(**params)
+# The valid melding each refusal below changes one thing of: as a melder reports it, naming
+# the employer without identifying it, with the melder's own contact details.
+intake_as_reported = partial(
+    intake,
+    description="Ik moet van mijn werkgever elke dag naar kantoor komen.",
+    reported_employer=REPORTED,
+    melder=MelderInput(name="Jan Jansen", email="jan@example.nl"),
+)
 
 
 def counts() -> dict[str, Any]:
@@ -75,7 +71,7 @@ def counts() -> dict[str, Any]:
 @pytest.fixture
 def baseline(inspector: User) -> Case:
     """One registered melding, so the reference counter exists before each refusal."""
-    return intake(inspector)
+    return intake_as_reported(inspector)
 
 
 @contextmanager
@@ -108,7 +104,9 @@ BAD_KVK = [
 @pytest.mark.parametrize("kvk", BAD_KVK)
 def test_intake_refuses_invalid_kvk(kvk: str, inspector: User, baseline: Case) -> None:
     with nothing_saved("kvk_number", KVK_MESSAGE):
-        intake(inspector, reported_employer=EmployerInput(name="Werkgever B.V.", kvk_number=kvk))
+        intake_as_reported(
+            inspector, reported_employer=EmployerInput(name="Werkgever B.V.", kvk_number=kvk)
+        )
 
 
 @pytest.mark.parametrize("kvk", BAD_KVK)
@@ -122,7 +120,7 @@ def test_employer_full_clean_refuses_invalid_kvk(kvk: str) -> None:
 @pytest.mark.parametrize("kvk", BAD_KVK)
 def test_identify_employer_refuses_invalid_kvk(kvk: str, inspector: User) -> None:
     case = case_in_state(
-        State.RECEIVED, inspector=inspector, reported=EmployerInput(name="X", city="Delft")
+        State.RECEIVED, inspector=inspector, reported_employer=EmployerInput(name="X", city="Delft")
     )
     with nothing_saved("kvk_number", KVK_MESSAGE):
         services.case_identify_employer(
@@ -145,7 +143,7 @@ def test_intake_refuses_invalid_establishment_number(
 ) -> None:
     reported = EmployerInput(name="W B.V.", kvk_number="12345678", establishment_number=number)
     with nothing_saved("establishment_number", ESTABLISHMENT_MESSAGE):
-        intake(inspector, reported_employer=reported)
+        intake_as_reported(inspector, reported_employer=reported)
 
 
 @pytest.mark.parametrize("number", BAD_ESTABLISHMENT)
@@ -159,7 +157,7 @@ def test_employer_full_clean_refuses_invalid_establishment_number(number: str) -
 def test_establishment_number_needs_kvk(inspector: User, baseline: Case) -> None:
     reported = EmployerInput(name="W B.V.", establishment_number="000012345678")
     with nothing_saved("establishment_number", "hoort bij een KvK-nummer"):
-        intake(inspector, reported_employer=reported)
+        intake_as_reported(inspector, reported_employer=reported)
     with pytest.raises(ValidationError) as info:
         Employer(name="W B.V.", establishment_number="000012345678").full_clean()
     assert "establishment_number" in info.value.message_dict
@@ -169,11 +167,11 @@ def test_valid_kvk_and_establishment_are_accepted(inspector: User) -> None:
     reported = EmployerInput(
         name="W B.V.", kvk_number=" 01234567 ", establishment_number="000012345678"
     )
-    case = intake(inspector, reported_employer=reported)
+    case = intake_as_reported(inspector, reported_employer=reported)
     employer = fresh(case).employer
     assert (employer.kvk_number, employer.establishment_number) == ("01234567", "000012345678")
     # The same KvK+vestiging at a later intake links the same employer.
-    again = intake(inspector, reported_employer=reported)
+    again = intake_as_reported(inspector, reported_employer=reported)
     assert fresh(again).employer_id == employer.pk
 
 
@@ -235,13 +233,13 @@ def test_database_refuses_invalid_postcode(postcode: str) -> None:
 )
 def test_intake_refuses_invalid_email(email: str, inspector: User, baseline: Case) -> None:
     with nothing_saved("melder_email", "Vul een geldig e-mailadres in."):
-        intake(inspector, melder=MelderInput(name="Jan", email=email))
+        intake_as_reported(inspector, melder=MelderInput(name="Jan", email=email))
 
 
 def test_intake_refuses_email_longer_than_the_column(inspector: User, baseline: Case) -> None:
     email = "j" * 250 + "@example.nl"  # syntactically valid, longer than 254 characters
     with nothing_saved("melder_email"):
-        intake(inspector, melder=MelderInput(name="Jan", email=email))
+        intake_as_reported(inspector, melder=MelderInput(name="Jan", email=email))
 
 
 @pytest.mark.parametrize(
@@ -258,7 +256,7 @@ def test_intake_refuses_email_longer_than_the_column(inspector: User, baseline: 
 )
 def test_intake_refuses_invalid_phone(phone: str, inspector: User, baseline: Case) -> None:
     with nothing_saved("melder_phone", PHONE_MESSAGE):
-        intake(inspector, melder=MelderInput(name="Jan", phone=phone))
+        intake_as_reported(inspector, melder=MelderInput(name="Jan", phone=phone))
 
 
 @pytest.mark.parametrize(
@@ -270,7 +268,7 @@ def test_intake_refuses_invalid_phone(phone: str, inspector: User, baseline: Cas
     ],
 )
 def test_intake_normalises_valid_phone(phone: str, stored: str, inspector: User) -> None:
-    case = intake(inspector, melder=MelderInput(name="Jan", phone=phone))
+    case = intake_as_reported(inspector, melder=MelderInput(name="Jan", phone=phone))
     assert Melder.objects.get(case=case).phone == stored
 
 
@@ -285,7 +283,7 @@ def test_employer_full_clean_refuses_invalid_contact_data() -> None:
 
 def test_melder_without_any_contact_data(inspector: User, baseline: Case) -> None:
     with nothing_saved("melder_name", "anoniem"):
-        intake(inspector, melder=MelderInput(name="  ", email="", phone=" "))
+        intake_as_reported(inspector, melder=MelderInput(name="  ", email="", phone=" "))
 
 
 # ---------------------------------------------------------------------------
@@ -311,12 +309,12 @@ def test_intake_refuses_bad_received_at(
     received_at: Any, message: str, inspector: User, baseline: Case
 ) -> None:
     with nothing_saved("received_at", message):
-        intake(inspector, received_at=received_at())
+        intake_as_reported(inspector, received_at=received_at())
 
 
 def test_intake_accepts_first_moment_of_2020_in_amsterdam(inspector: User) -> None:
     moment = dt.datetime(2019, 12, 31, 23, 0, tzinfo=dt.UTC)  # 00:00 on 1 January 2020 local
-    case = intake(inspector, received_at=moment)
+    case = intake_as_reported(inspector, received_at=moment)
     assert fresh(case).received_at == moment
 
 
@@ -350,19 +348,19 @@ def test_intake_refuses_bad_topics(
     codes: list[str], message: str, inspector: User, baseline: Case
 ) -> None:
     with nothing_saved("topics", message):
-        intake(inspector, topic_codes=codes)
+        intake_as_reported(inspector, topic_codes=codes)
 
 
 def test_intake_refuses_inactive_topic(inspector: User, baseline: Case) -> None:
     Topic.objects.filter(code="werkdruk").update(active=False)
     with nothing_saved("topics", "Onbekend onderwerp: werkdruk."):
-        intake(inspector, topic_codes=["werkdruk"])
+        intake_as_reported(inspector, topic_codes=["werkdruk"])
 
 
 @pytest.mark.parametrize("channel", ["", "fax", "WEBFORMULIER"])
 def test_intake_refuses_unknown_channel(channel: str, inspector: User, baseline: Case) -> None:
     with nothing_saved("channel", "Kies een kanaal."):
-        intake(inspector, channel=channel)
+        intake_as_reported(inspector, channel=channel)
 
 
 @pytest.mark.parametrize(
@@ -383,7 +381,7 @@ def test_intake_refuses_empty_required_fields(
     overrides: dict[str, Any], field: str, message: str, inspector: User, baseline: Case
 ) -> None:
     with nothing_saved(field, message):
-        intake(inspector, **overrides)
+        intake_as_reported(inspector, **overrides)
 
 
 HUNDRED_KB = "a" * 100_000
@@ -404,13 +402,13 @@ def test_intake_refuses_100_kb_texts(
     overrides: dict[str, Any], field: str, inspector: User, baseline: Case
 ) -> None:
     with nothing_saved(field, "Gebruik maximaal"):
-        intake(inspector, **overrides)
+        intake_as_reported(inspector, **overrides)
 
 
 def test_intake_reports_all_errors_at_once(inspector: User, baseline: Case) -> None:
     before = counts()
     with pytest.raises(ValidationError) as info:
-        intake(
+        intake_as_reported(
             inspector,
             received_at=None,
             channel="fax",
@@ -433,7 +431,7 @@ def test_intake_reports_all_errors_at_once(inspector: User, baseline: Case) -> N
 
 
 def test_text_limit_is_inclusive(inspector: User) -> None:
-    case = intake(inspector, description="b" * 10_000)
+    case = intake_as_reported(inspector, description="b" * 10_000)
     assert len(fresh(case).description) == 10_000
 
 
@@ -443,7 +441,7 @@ def test_text_limit_is_inclusive(inspector: User) -> None:
 
 def test_html_is_stored_verbatim(inspector: User) -> None:
     html = '<script>alert("melder")</script><img src=x onerror=alert(1)> & "quotes" \'x\''
-    case = intake(
+    case = intake_as_reported(
         inspector,
         description=html,
         reported_employer=EmployerInput(name="<b>Werkgever</b> & Zn.", city="<i>Delft</i>"),
@@ -459,7 +457,7 @@ def test_html_is_stored_verbatim(inspector: User) -> None:
 
 def test_unicode_is_accepted(inspector: User) -> None:
     description = "Zoë moet naar kantoor 😷 — «niet thuiswerken» · 在家工作 · العمل من المنزل"
-    case = intake(
+    case = intake_as_reported(
         inspector,
         description=description,
         reported_employer=EmployerInput(name="Café Ĳsselmeer & Söhne 🍞 B.V.", city="Ĳsselstein"),

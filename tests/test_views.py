@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from cases.models import Case, Event, EventKind, Melder, State
 from cases.services import MelderInput
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake
 
 
 def intake_data(**overrides: object) -> dict[str, object]:
@@ -274,7 +275,7 @@ def test_list_query_count_does_not_grow_with_rows(client, supervisor, inspector,
     counts = []
     for rows in (5, 50):
         while Case.objects.count() < rows:
-            intake(supervisor, employer=employer, topics=("niet_mogen_thuiswerken", "overig"))
+            intake(supervisor, employer=employer, topic_codes=("niet_mogen_thuiswerken", "overig"))
         Case.objects.update(assignee=assignee)
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(reverse(url_name))

@@ -17,7 +17,7 @@ from cases import permissions, workflow
 from cases.action_forms import ActionForm
 from cases.models import Case, Event, EventKind, SentVia, State
 from cases.workflow import ACTIONS, Action
-from tests.factories import case_in_state, fresh
+from tests.helpers import case_in_state, fresh
 
 ROOT = Path(settings.BASE_DIR)
 

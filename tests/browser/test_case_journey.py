@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from cases.models import Case, EventKind, Outcome, State
 from cases.services import MelderInput
 from tests.browser.conftest import check_accessibility, login
-from tests.factories import intake
+from tests.helpers import intake
 
 
 def open_action(page: Any, name: str) -> Any:

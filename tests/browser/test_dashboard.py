@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from cases import services
 from cases.models import Outcome, State
 from tests.browser.conftest import check_accessibility, login
-from tests.factories import EmployerFactory, fresh, intake, record_reached_call
+from tests.factories import EmployerFactory
+from tests.helpers import fresh, intake, record_reached_call
 
 
 def _cases_in_the_kamerbrief_period(inspector: Any, supervisor: Any) -> dict[str, int]:
@@ -25,7 +26,7 @@ def _cases_in_the_kamerbrief_period(inspector: Any, supervisor: Any) -> dict[str
         case = intake(
             supervisor,
             employer=EmployerFactory(sector_id="JKQNG"[i % 5]),
-            topics=topics,
+            topic_codes=topics,
             received_at=start + dt.timedelta(days=(i * 71) % 74, hours=i % 7),
         )
         if i % 4 == 3:

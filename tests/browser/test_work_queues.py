@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from cases.models import Case, Melder, State
 from tests.browser.conftest import check_accessibility, login
-from tests.factories import EmployerFactory, case_in_state, intake
+from tests.factories import EmployerFactory
+from tests.helpers import case_in_state, intake
 
 
 def employer_names(*names: str) -> list[re.Pattern[str]]:
@@ -97,7 +98,7 @@ def test_supervisor_filters_and_sorts_all_meldingen(
         State.RECEIVED,
         inspector=inspector,
         employer=EmployerFactory(name="Omega B.V.", sector_id="K"),
-        topics=("werkdruk",),
+        topic_codes=("werkdruk",),
     )
     queued = intake(supervisor, employer=EmployerFactory(name="Midden B.V."))
     login(page, live_server, supervisor.username)

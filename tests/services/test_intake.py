@@ -1,5 +1,8 @@
-"""Case references: TW-<year>-<5 digits>, per year, distinct and increasing, never reused,
-and a loaded fixture leaves the counter past its highest reference."""
+"""cases/services/intake.py: registering a melding.
+
+Its reference: TW-<year>-<5 digits>, per year, distinct and increasing, never reused, and a
+loaded fixture leaves the counter past its highest reference. Its triage deadline, counted
+in Dutch working days. (Refused input: tests/test_validation.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
@@ -20,14 +22,16 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Event, Melder, ReferenceCounter
-from cases.services import base as service_base
 from cases.services import intake as service_intake
-from tests.factories import intake
+from tests.helpers import AMS, UTC, freeze, fresh, intake
 
-AMS = ZoneInfo("Europe/Amsterdam")
 REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)
 
 pytestmark = pytest.mark.django_db
+
+
+# ---------------------------------------------------------------------------
+# References
 
 
 def number(reference: str) -> tuple[int, int]:
@@ -36,13 +40,8 @@ def number(reference: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
-    """Freeze the services' clock (the reference year comes from it)."""
-    monkeypatch.setattr(service_base, "now", lambda: moment)
-
-
 def intake_at(actor: User, monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> Case:
-    at(monkeypatch, moment)
+    freeze(monkeypatch, moment)
     return intake(actor, received_at=moment - dt.timedelta(hours=1))
 
 
@@ -81,7 +80,7 @@ def test_references_restart_per_year_in_amsterdam_time(
 def test_validation_failure_consumes_no_number(inspector: User) -> None:
     first = intake(inspector)
     with pytest.raises(ValidationError):
-        intake(inspector, topics=("bestaat_niet",))
+        intake(inspector, topic_codes=("bestaat_niet",))
     second = intake(inspector)
     assert number(second.reference)[1] == number(first.reference)[1] + 1
 
@@ -168,7 +167,7 @@ def test_loaddata_advances_counter(
         2021: 500,
     }
     assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00501"
-    at(monkeypatch, dt.datetime(2020, 11, 2, 10, 0, tzinfo=AMS))
+    freeze(monkeypatch, dt.datetime(2020, 11, 2, 10, 0, tzinfo=AMS))
     assert intake(inspector, received_at=dt.datetime(2020, 11, 2, 9, 0, tzinfo=AMS)).reference == (
         "TW-2020-00747"
     )
@@ -198,3 +197,36 @@ def test_deserialized_case_advances_counter(
     obj.save()
     assert ReferenceCounter.objects.get(year=2021).last_number == 627
     assert intake_at(inspector, monkeypatch, moment).reference == "TW-2021-00628"
+
+
+# ---------------------------------------------------------------------------
+# The triage deadline
+
+
+@pytest.mark.parametrize(
+    ("received_at", "expected"),
+    [
+        # Thursday 1 April 2021: Good Friday (2 April) and Easter Monday (5 April) skipped.
+        (dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS), dt.date(2021, 4, 12)),
+        # 22:30 UTC on 31 March is 00:30 on Thursday 1 April in Amsterdam.
+        (dt.datetime(2021, 3, 31, 22, 30, tzinfo=UTC), dt.date(2021, 4, 12)),
+        # Wednesday 31 March (local): Thu 1, Tue 6, Wed 7, Thu 8, Fri 9.
+        (dt.datetime(2021, 3, 31, 21, 30, tzinfo=UTC), dt.date(2021, 4, 9)),
+        # Friday 23 April 2021: King's Day (Tuesday 27 April) skipped.
+        (dt.datetime(2021, 4, 23, 16, 0, tzinfo=AMS), dt.date(2021, 5, 3)),
+        # Saturday 26 December 2020: weekend, Christmas and New Year's Day skipped.
+        (dt.datetime(2020, 12, 26, 12, 0, tzinfo=AMS), dt.date(2021, 1, 4)),
+    ],
+    ids=["easter", "easter-local-date", "day-before", "kings-day", "christmas"],
+)
+def test_triage_due_counts_working_days(
+    received_at: dt.datetime, expected: dt.date, inspector: User
+) -> None:
+    case = intake(inspector, received_at=received_at)
+    assert fresh(case).triage_due == expected
+
+
+def test_triage_due_is_configurable(inspector: User, settings: Any) -> None:
+    settings.TRIAGE_WORKING_DAYS = 1
+    case = intake(inspector, received_at=dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS))
+    assert fresh(case).triage_due == dt.date(2021, 4, 6)
