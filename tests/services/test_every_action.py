@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
-from cases import services
+from cases import services, workflow
 from cases.models import (
     Agreement,
     AgreementStatus,
@@ -107,14 +107,14 @@ ACTIONS: dict[str, Action] = {
         kinds=_same(EventKind.DECLINE),
         target=lambda state: CL,
     ),
-    "record_call_attempt": Action(
+    "call_attempt": Action(
         allowed=(UI, EC),
         run=lambda s, a, v: services.case_record_call_attempt(
             case=s.case, actor=a, version=v, called_at=ago(minutes=30)
         ),
         kinds=_same(EventKind.CALL_ATTEMPT),
     ),
-    "record_call": Action(
+    "call": Action(
         allowed=(UI, EC),
         run=lambda s, a, v: services.case_record_call(
             case=s.case,
@@ -158,14 +158,14 @@ ACTIONS: dict[str, Action] = {
         ),
         kinds=_same(EventKind.AGREEMENT_CHANGED),
     ),
-    "agreement_set_status": Action(
+    "agreement_status": Action(
         allowed=(AC,),
         run=lambda s, a, v: services.agreement_set_status(
             case=s.case, actor=a, version=v, agreement=s.agreement, status=AgreementStatus.NAGEKOMEN
         ),
         kinds=_same(EventKind.AGREEMENT_STATUS),
     ),
-    "confirm_agreements": Action(
+    "letter_confirm": Action(
         allowed=(EC,),
         run=lambda s, a, v: services.case_confirm_agreements(
             case=s.case, actor=a, version=v, letter_pdf=SAMPLE_PDF, template_version="test-1"
@@ -206,7 +206,26 @@ ACTIONS: dict[str, Action] = {
         kinds=_same(EventKind.LETTER_SENT),
         state_checked=False,
     ),
+    "letter_regenerate": Action(
+        allowed=(AC,),
+        run=lambda s, a, v: services.letter_regenerate(
+            case=s.case,
+            actor=a,
+            version=v,
+            reason="Adres gewijzigd.",
+            letter_pdf=SAMPLE_PDF,
+            template_version="test-2",
+        ),
+        kinds=_same(EventKind.LETTER_GENERATED),
+        supervisor_only=True,
+    ),
 }
+
+
+def test_every_write_of_the_workflow_table_is_here() -> None:
+    """The checks below run for every action the workflow table can write."""
+    writes = {a.name for a in workflow.ACTIONS.values() if a.is_write}
+    assert set(ACTIONS) == writes
 
 
 def prepare(name: str, state: str, inspector: User) -> Subject:
@@ -219,7 +238,7 @@ def prepare(name: str, state: str, inspector: User) -> Subject:
     else:
         case = case_in_state(state, inspector=inspector, **kwargs)
     subject = Subject(case=case)
-    if name in ("agreement_edit", "agreement_set_status", "confirm_agreements"):
+    if name in ("agreement_edit", "agreement_status", "letter_confirm"):
         if state == EC:
             add_agreement(case, inspector)
         subject.agreement = Agreement.objects.filter(case=case).first()
@@ -258,6 +277,7 @@ WRONG_ROLE = [
 ] + [
     pytest.param("assign", "inspector", id="assign-inspector"),
     pytest.param("reopen", "inspector", id="reopen-inspector"),
+    pytest.param("letter_regenerate", "inspector", id="letter_regenerate-inspector"),
 ]
 
 
