@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils import formats
 
 register = template.Library()
 
@@ -25,6 +26,21 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> dict[str, Any]
     query.pop("page", None)
     query["sort"] = next_sort
     return {"label": label, "direction": direction, "href": f"?{query.urlencode()}"}
+
+
+@register.filter
+def number(value: Any) -> str:
+    """A whole number with the Dutch thousands separator: 1127 -> "1.127"."""
+    return formats.number_format(value, force_grouping=True)
+
+
+@register.filter
+def case_count(value: int) -> str:
+    """ "1 melding", "1.127 meldingen": a number of cases, thousands grouped."""
+    from django.utils.translation import ngettext
+
+    text = ngettext("%(counter)s case", "%(counter)s cases", value)
+    return text % {"counter": number(value)}
 
 
 @register.filter
