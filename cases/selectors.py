@@ -229,7 +229,8 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
             Prefetch("letters", queryset=Letter.objects.select_related("generated_by")),
             Prefetch(
                 "events",
-                queryset=Event.objects.select_related("actor").order_by("created_at", "pk"),
+                # Newest first: the timeline starts with what happened last.
+                queryset=Event.objects.select_related("actor").order_by("-created_at", "-pk"),
             ),
         )
         .filter(reference=reference)
