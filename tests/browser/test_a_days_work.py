@@ -236,3 +236,35 @@ def test_the_login_page_fits_a_phone(page: Any, live_server: Any, csp_watch: Any
         page.goto(f"{live_server.url}/inloggen/")
         assert_no_horizontal_scroll(page, f"login-{width}")
         check_accessibility(page, f"every-page-anonymous-{width}-login")
+
+
+def _focus_ring(page: Any) -> dict[str, str]:
+    return page.evaluate(
+        """() => {
+            const s = getComputedStyle(document.activeElement);
+            return {outline: s.outlineColor, width: s.outlineWidth, shadow: s.boxShadow};
+        }"""
+    )
+
+
+def test_focus_is_visible_everywhere_and_follows_the_page_on_a_phone(
+    page: Any, live_server: Any, csp_watch: Any, inspector: Any
+) -> None:
+    """A yellow ring inside a black one (one of them has 3:1 against any background here),
+    and on a phone the Tab order goes from the case's heading to its actions panel."""
+    case = case_in_state(State.RECEIVED, inspector=inspector)
+    login(page, live_server, inspector.username)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/meldingen/{case.reference}/")
+    page.locator(".breadcrumb a").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="In onderzoek nemen")).to_be_focused()
+    ring = _focus_ring(page)  # on the light grey of the actions panel
+    assert ring["outline"] == "rgb(27, 27, 27)" and ring["width"] == "3px"
+    assert "rgb(255, 182, 18)" in ring["shadow"]
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".breadcrumb a")).to_be_focused()
+    assert _focus_ring(page)["outline"] == "rgb(27, 27, 27)"  # on white
+    page.get_by_role("search").get_by_label("Zoeken").focus()  # in the dark blue header
+    ring = _focus_ring(page)
+    assert ring["outline"] == "rgb(255, 182, 18)" and "rgb(27, 27, 27)" in ring["shadow"]
