@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Developer entry point; needs only Python 3.11+.
 
-python3 dev.py run     # venv + install + fresh demo database, serve http://127.0.0.1:8000
-python3 dev.py test    # the whole test suite (extra arguments go to pytest)
-python3 dev.py setup   # only create/refresh the virtual environment
+python3 dev.py run               # venv + install, serve http://127.0.0.1:8000; a new database
+                                 # gets the demo data, a database with data is kept as it is
+python3 dev.py run --reset       # the same, but start again from the demo data (deletes all)
+python3 dev.py run --port 8080   # serve on another port
+python3 dev.py test              # the whole test suite (extra arguments go to pytest)
+python3 dev.py setup             # only create/refresh the virtual environment
 """
 
 from __future__ import annotations
@@ -59,14 +62,33 @@ def _run(args: list[str], env: dict[str, str] | None = None) -> int:
     return subprocess.run(args, cwd=ROOT, env={**os.environ, **(env or {})}).returncode
 
 
-def run() -> int:
+def _run_options(args: list[str]) -> tuple[bool, int]:
+    """`--reset` and `--port N` (or `--port=N`); anything else is refused."""
+    reset, port, rest = False, 8000, list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--reset":
+            reset = True
+        elif arg == "--port" or arg.startswith("--port="):
+            value = arg.partition("=")[2] if "=" in arg else (rest.pop(0) if rest else "")
+            if not value.isdigit() or not 0 < int(value) < 65536:
+                sys.exit(f"--port needs a port number (1-65535), got {value!r}.")
+            port = int(value)
+        else:
+            sys.exit(f"Unknown option for run: {arg!r}. Use --reset and/or --port N.")
+    return reset, port
+
+
+def run(args: list[str]) -> int:
+    reset, port = _run_options(args)
     setup()
     env = {"DEBUG": "true"}
-    code = _run([str(PYTHON), "manage.py", "demo"], env)
+    demo = [str(PYTHON), "manage.py", "demo"] + ([] if reset else ["--keep"])
+    code = _run(demo, env)
     if code:
         return code
-    print("\nOpen http://127.0.0.1:8000 (stop with Ctrl+C).", flush=True)
-    return _run([str(PYTHON), "manage.py", "runserver", "127.0.0.1:8000"], env)
+    print(f"\nOpen http://127.0.0.1:{port} (stop with Ctrl+C).", flush=True)
+    return _run([str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"], env)
 
 
 def test(extra: list[str]) -> int:
@@ -82,7 +104,7 @@ def main(argv: list[str]) -> int:
         setup()
         return 0
     if command == "run":
-        return run()
+        return run(argv[1:])
     if command == "test":
         return test(argv[1:])
     print(__doc__)

@@ -218,7 +218,10 @@ IDENTIFY_DETAILS = (
 
 
 class IdentifyEmployerForm(ActionForm):
-    FIELD_ALIASES: ClassVar[dict[str, str]] = {"sector_id": "sector"}
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {
+        "sector_id": "sector",
+        "employer_choice": "establishment_number",
+    }
 
     kvk_number = forms.CharField(label=_("KvK number"), required=False, max_length=20)
     establishment_number = forms.CharField(

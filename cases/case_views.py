@@ -19,7 +19,9 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions, selectors, services, workflow
@@ -27,6 +29,7 @@ from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
 from cases.models import Agreement, Case, EventKind, Letter
+from cases.templatetags.case_tags import TimelineFacts
 from cases.types import AuthenticatedRequest
 from cases.workflow import Action
 
@@ -51,6 +54,7 @@ class Item:
     url: str = ""
     open: bool = False
     row: Any = None
+    number: int = 0  # the row's number as the page shows it (agreements are counted)
 
     @property
     def anchor(self) -> str:
@@ -59,8 +63,13 @@ class Item:
     @property
     def label(self) -> str:
         if self.row is not None and self.action.row_label:
-            return str(self.action.row_label).format(number=getattr(self.row, "number", ""))
+            return str(self.action.row_label).format(number=self.number)
         return str(self.action.label)
+
+    @property
+    def download_url(self) -> str:
+        """For a read the user may also download (the draft letter)."""
+        return f"{self.url}?download=1"
 
 
 @dataclass
@@ -69,6 +78,9 @@ class Panels:
 
     sections: dict[str, list[Item]] = field(default_factory=dict)
     rows: dict[tuple[str, Any], list[Item]] = field(default_factory=dict)
+    # What someone else may still do now (a team leader reopening a closed case, say): the
+    # refusals of the actions whose only obstacle is who this user is.
+    others: list[str] = field(default_factory=list)
 
     def of(self, section: str) -> list[Item]:
         return self.sections.get(section, [])
@@ -102,6 +114,24 @@ def _rows_of(case: Case, kind: str) -> list[Any]:
     return list(case.agreements.all() if kind == "agreement" else case.letters.all())
 
 
+def _row_number(kind: str, row: Any, index: int) -> int:
+    """Letters have a version number; agreements are counted as the page lists them."""
+    return int(row.number) if kind == "letter" else index + 1
+
+
+def _others(user: Any, case: Case, offered: tuple[Action, ...]) -> list[str]:
+    notes: list[str] = []
+    for action in workflow.ACTIONS.values():
+        if not action.section or action in offered or not action.is_write:
+            continue
+        try:
+            workflow.check(action, case, user)
+        except workflow.WorkflowError as exc:
+            if exc.kind == "forbidden" and exc.message not in notes:
+                notes.append(exc.message)
+    return notes
+
+
 def _row_initial(kind: str, row: Any) -> dict[str, Any]:
     if kind == "agreement":
         return {"agreement": row.pk, "description": row.description, "due_date": row.due_date}
@@ -115,13 +145,17 @@ def _panels(
     panels = Panels()
     bound_action, bound_form = bound if bound else (None, None)
     placed = False
-    for action in workflow.allowed_actions(user, case):
+    offered = workflow.allowed_actions(user, case)
+    for action in offered:
         rows = _rows_of(case, action.per) if action.per else [None]
-        for row in rows:
+        is_next = case.state in action.next_in
+        for index, row in enumerate(rows):
             if row is not None and action.row_applies is not None and not action.row_applies(row):
                 continue
             key = _row_key(action.per, row) if row is not None else None
             item = Item(action=action, row=row)
+            if row is not None:
+                item.number = _row_number(action.per, row, index)
             if not action.is_write:
                 args = [case.reference] if key is None else [case.reference, key]
                 item.url = reverse(action.url_name, args=args)
@@ -138,14 +172,19 @@ def _panels(
                 item.form = action.form_class(
                     case=case, user=user, auto_id=auto_id(action.name, key), initial=initial
                 )
-            if row is None:
+            if is_next:
+                panels.sections.setdefault("case", []).append(item)
+            elif row is None:
                 panels.sections.setdefault(action.section, []).append(item)
             else:
                 panels.rows.setdefault((action.per, key), []).append(item)
+    if not panels.sections.get("case"):
+        panels.others = _others(user, case, offered)
     if bound_action is not None and not placed:
         # Refused, and not (or no longer) on offer: still show what was typed and why.
         item = Item(action=bound_action, form=bound_form, open=True)
-        panels.sections.setdefault(bound_action.section, []).append(item)
+        section = "case" if case.state in bound_action.next_in else bound_action.section
+        panels.sections.setdefault(section, []).append(item)
     return panels
 
 
@@ -187,7 +226,7 @@ def case_action(request: AuthenticatedRequest, reference: str, action: str) -> H
     except services.ServiceError as exc:
         form.add_error(None, exc.message)
         return _render(request, case, bound=(spec, form))
-    messages.success(request, done_message(spec, case, result))
+    messages.success(request, _with_case_link(request, case, done_message(spec, case, result)))
     return _after(request, case, spec)
 
 
@@ -220,7 +259,25 @@ def _after(request: AuthenticatedRequest, case: Case, action: Action) -> HttpRes
     if not permissions.can_view_case(request.user, Case.objects.get(pk=case.pk)):
         return redirect("home")
     url = reverse("case_detail", args=[case.reference])
-    return redirect(f"{url}#{ANCHORS.get(action.section, 'acties')}")
+    section = "case" if case.state in action.next_in else action.section
+    return redirect(f"{url}#{ANCHORS.get(section, 'acties')}")
+
+
+def _with_case_link(request: AuthenticatedRequest, case: Case, message: str) -> str:
+    """The success message, with a link to the case when the user lands elsewhere."""
+    target = request.POST.get("next", "")
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return message
+    if not permissions.can_view_case(request.user, Case.objects.get(pk=case.pk)):
+        return message
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        message,
+        reverse("case_detail", args=[case.reference]),
+        _("Open case {reference}").format(reference=case.reference),
+    )
 
 
 def _render(
@@ -248,6 +305,7 @@ def _render(
         u.pk: u.get_full_name() or u.get_username()
         for u in get_user_model().objects.filter(pk__in=[p for p in people_ids if p])
     }
+    facts = _timeline_facts(user, case, [*events, *(changes or [])])
     context = {
         "case": case,
         "panels": panels,
@@ -255,11 +313,33 @@ def _render(
         "melder": getattr(case, "melder", None) if show_melder else None,
         "events": events,
         "people": people,
+        "facts": facts,
+        "main_case_visible": case.main_case is not None
+        and case.main_case.reference in facts.visible_references,
         "stale": stale,
         "changes": changes or [],
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)
+
+
+def _timeline_facts(user: Any, case: Case, events: list[Any]) -> TimelineFacts:
+    """What the timeline names: the agreements by their number and text, and which of the
+    referenced cases (a duplicate's main case) this user may open."""
+    references = {str(e.data["main_case"]) for e in events if e.data.get("main_case")}
+    if case.main_case is not None:
+        references.add(case.main_case.reference)
+    visible = (
+        set(
+            permissions.visible_cases(user)
+            .filter(reference__in=references)
+            .values_list("reference", flat=True)
+        )
+        if references
+        else set()
+    )
+    agreements = {a.pk: (i + 1, a.description) for i, a in enumerate(case.agreements.all())}
+    return TimelineFacts(visible_references=visible, agreements=agreements)
 
 
 def _refresh_version(form: ActionForm, case: Case) -> None:

@@ -43,7 +43,10 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     case_filter, cases = filtered_cases(request.user, request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
-        **panel_context(case_filter, request.GET),
+        # The period is shown (and chosen with the presets) on its own.
+        **panel_context(
+            case_filter, request.GET, not_counted=("received_after", "received_before")
+        ),
         "presets": [],
     }
     if case_filter.is_valid():

@@ -10,19 +10,34 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Case as CaseWhen
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.http import QueryDict
+from django.utils import formats, timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Call, Case, Channel, EmployerResponse, Outcome, Sector, State, Topic
-from cases.models.case import DEADLINES
+from cases.models import (
+    Agreement,
+    AgreementStatus,
+    Call,
+    Case,
+    Channel,
+    EmployerResponse,
+    Outcome,
+    Sector,
+    State,
+    Topic,
+)
+from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
 from cases.permissions import case_worker_users_q, visible_cases
 from cases.types import AnyUser
 
@@ -54,13 +69,31 @@ def only_topic_q(code: str) -> Q:
     return Q(has_topic(code)) & ~Q(Exists(others))
 
 
+def _open_agreements() -> QuerySet[Agreement]:
+    return Agreement.objects.filter(case_id=OuterRef("pk"), status=AgreementStatus.OPEN)
+
+
 def overdue_q(today: dt.date | None = None) -> Q:
     """Cases past the deadline of their current state (`Case.deadlines`; today in
-    Europe/Amsterdam): the same rule as `Case.is_overdue`, in SQL."""
+    Europe/Amsterdam): the same rule as `Case.is_overdue`, in SQL. In
+    `AGREEMENT_DEADLINE_STATES` that is an open agreement past its due date."""
     today = today or timezone.localdate()
-    return reduce(
-        operator.or_,
-        (Q(state=state, **{f"{name}__lt": today}) for name, state, _label in DEADLINES),
+    stored = (Q(state=state, **{f"{name}__lt": today}) for name, state, _label in DEADLINES)
+    agreements = Q(state__in=AGREEMENT_DEADLINE_STATES) & Q(
+        Exists(_open_agreements().filter(due_date__lt=today))
+    )
+    return reduce(operator.or_, stored, agreements)
+
+
+def current_due() -> CaseWhen:
+    """The due date of a case's current deadline (`Case.current_deadline`), as an SQL
+    expression; NULL for a case without one (closed, or no open agreement yet)."""
+    earliest = _open_agreements().order_by("due_date").values("due_date")[:1]
+    return CaseWhen(
+        *(When(state=state, then=F(name)) for name, state, _label in DEADLINES),
+        When(state__in=AGREEMENT_DEADLINE_STATES, then=Subquery(earliest)),
+        default=Value(None),
+        output_field=DateField(),
     )
 
 
@@ -155,6 +188,7 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Sector"),
         field_name="employer__sector",
         distinct=False,
+        widget=forms.CheckboxSelectMultiple,
         # `sector=null`: employers without a known sector (e.g. not identified yet).
         null_label=_("No sector known"),
     )
@@ -178,7 +212,10 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=_("Either"),
     )
     outcome = django_filters.MultipleChoiceFilter(
-        label=_("Outcome"), choices=Outcome.choices, distinct=False
+        label=_("Outcome"),
+        choices=Outcome.choices,
+        distinct=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     overdue = django_filters.ChoiceFilter(
         label=_("Deadline passed"),
@@ -270,16 +307,60 @@ class CaseFilter(django_filters.FilterSet):
         )
 
 
+@dataclass(frozen=True)
+class ActiveFilter:
+    """One value of a filter in use, as a tag that removes it."""
+
+    label: str  # "Status: In onderzoek"
+    remove_url: str  # the same list without this value
+
+
+def _value_text(field: forms.Field, value: str) -> str:
+    if isinstance(field, forms.DateField):
+        try:
+            day = parse_date(value)
+        except ValueError:
+            day = None
+        return formats.date_format(day, "j F Y") if day else value
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        return next((str(label) for key, label in choices if str(key) == value), value)
+    return value
+
+
+def active_filters(case_filter: CaseFilter, params: QueryDict, names: list[str]) -> list[Any]:
+    """The filter values in use, each with the link that removes just that value."""
+    tags = []
+    for name in names:
+        values = [v for v in params.getlist(name) if v.strip()]
+        field = case_filter.form.fields[name]
+        for value in values:
+            query = params.copy()
+            query.setlist(name, [v for v in values if v != value])
+            query.pop("page", None)
+            label = f"{field.label}: {_value_text(field, value)}"
+            tags.append(ActiveFilter(label=label, remove_url=f"?{query.urlencode()}"))
+    return tags
+
+
 def panel_context(
-    case_filter: CaseFilter, params: Any, names: list[str] | None = None
+    case_filter: CaseFilter,
+    params: Any,
+    names: list[str] | None = None,
+    *,
+    not_counted: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """What templates/cases/includes/filter_panel.html needs: the form, the fields shown
-    (`names`, default all) and whether any of them is in use."""
+    (`names`, default all), whether any of them is in use (`not_counted` ones, such as a
+    period shown on its own, do not make the list "filtered") and the active filters."""
     names = names if names is not None else list(case_filter.filters)
     return {
         "filter_form": case_filter.form,
         "filter_fields": [case_filter.form[name] for name in names],
-        "filtered": any(params.get(name) for name in names),
+        "filtered": any(params.get(name) for name in names if name not in not_counted),
+        "active_filters": active_filters(case_filter, params, names)
+        if isinstance(params, QueryDict)
+        else [],
     }
 
 

@@ -72,12 +72,15 @@ class IntakeForm(forms.Form):
         help_text=_("12 digits, optional."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    # The registered establishment chosen from the KvK number's list (its id), or "new".
+    employer_choice = forms.CharField(label=_("Establishment"), required=False, max_length=20)
     employer_name = forms.CharField(
         label=_("Employer name"),
         required=False,
         max_length=200,
         help_text=_(
-            "As the complainant names the employer. Not needed if the KvK number is known."
+            "As the complainant names the employer. Not needed for an employer that is "
+            "already registered with this KvK number."
         ),
     )
     employer_city = forms.CharField(label=_("Employer city"), required=False, max_length=100)
@@ -131,11 +134,15 @@ class IntakeForm(forms.Form):
 
     def employer_input(self) -> EmployerInput:
         data = self.cleaned_data
+        choice = data.get("employer_choice", "").strip()
         return EmployerInput(
             name=data.get("employer_name", ""),
             city=data.get("employer_city", ""),
             kvk_number=data.get("kvk_number", ""),
-            establishment_number=data.get("establishment_number", ""),
+            establishment_number=data.get("establishment_number", "")
+            if not choice.isdigit()
+            else "",
+            employer_id=int(choice) if choice.isdigit() else None,
         )
 
     def melder_input(self) -> MelderInput | None:

@@ -40,7 +40,8 @@ def _back_to(case: Case) -> HttpResponse:
 @case_worker_required
 @require_GET
 def letter_preview(request: AuthenticatedRequest, reference: str) -> HttpResponse:
-    """The draft letter (watermarked CONCEPT), shown inline; nothing is stored."""
+    """The draft letter (watermarked CONCEPT), shown in the browser or, with `?download=1`,
+    as a download: the user chooses on the case page. Nothing is stored."""
     case = visible_case_or_404(request, reference, CASES)
     try:
         services.ensure_allowed("letter_preview", case, request.user)
@@ -60,7 +61,8 @@ def letter_preview(request: AuthenticatedRequest, reference: str) -> HttpRespons
     except services.ServiceError as exc:
         messages.error(request, exc.message)
         return _back_to(case)
-    return _pdf_response(pdf, f"{case.reference}-concept.pdf", attachment=False)
+    download = request.GET.get("download") == "1"
+    return _pdf_response(pdf, f"{case.reference}-concept.pdf", attachment=download)
 
 
 @case_worker_required

@@ -13,18 +13,23 @@ received = investigated + declined + not_triaged always holds.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import OrderBy
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import validators as v
-from cases.filters import only_topic_q, received_between
+from cases.filters import current_due, only_topic_q, received_between
 from cases.models import (
     NOT_ALLOWED_TOPIC,
     Agreement,
+    AgreementStatus,
     Call,
     Case,
     Employer,
@@ -34,6 +39,7 @@ from cases.models import (
     Outcome,
     State,
 )
+from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
 from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
 from cases.types import Actor, AnyUser
 
@@ -99,31 +105,56 @@ def kamerbrief_counts(cases: QuerySet[Case]) -> CaseCounts:
     return case_counts(received_in_period(cases, *KAMERBRIEF_PERIOD))
 
 
-# Sortable list columns: public sort key -> ORDER BY fields.
+# Sortable list columns: public sort key -> ORDER BY fields. "due" is the current deadline
+# (`filters.current_due`): the most overdue first, then the nearest, cases without one last.
 SORT_FIELDS: dict[str, tuple[str, ...]] = {
     "reference": ("reference",),
     "received": ("received_at", "pk"),
     "employer": ("employer__name", "pk"),
     "state": ("state", "received_at"),
-    "due": ("triage_due", "call_due", "pk"),
+    "due": ("due_on", "received_at", "pk"),
     "assignee": ("assignee__last_name", "assignee__first_name", "pk"),
 }
 DEFAULT_SORT = "-received"
 
 
-def parse_sort(value: str | None) -> str:
+def parse_sort(value: str | None, default: str = DEFAULT_SORT) -> str:
     """A valid sort key (optionally prefixed with '-'); unknown values fall back."""
     key = (value or "").strip()
-    return key if key.lstrip("-") in SORT_FIELDS else DEFAULT_SORT
+    return key if key.lstrip("-") in SORT_FIELDS else default
 
 
-def list_rows(cases: QuerySet[Case], sort: str) -> QuerySet[Case]:
-    """Rows for a case list: the related data each row shows, in a fixed number of queries."""
-    key = parse_sort(sort)
+def _order(field: str, descending: bool) -> OrderBy:
+    # Cases without a deadline (or an assignee, ...) come last in both directions.
+    return OrderBy(F(field), descending=descending, nulls_last=True)
+
+
+def list_rows(cases: QuerySet[Case], sort: str, default: str = DEFAULT_SORT) -> QuerySet[Case]:
+    """Rows for a case list: the related data each row shows, in a fixed number of queries.
+
+    Open agreements are prefetched for the agreement deadline (`Case.deadlines`)."""
+    key = parse_sort(sort, default)
+    descending = key.startswith("-")
     fields = SORT_FIELDS[key.lstrip("-")]
-    if key.startswith("-"):
-        fields = tuple(f"-{f}" for f in fields)
-    return cases.select_related("employer", "assignee").prefetch_related("topics").order_by(*fields)
+    if "due_on" in fields:
+        cases = cases.annotate(due_on=current_due())
+    open_agreements = Agreement.objects.filter(status=AgreementStatus.OPEN)
+    return (
+        cases.select_related("employer", "assignee")
+        .prefetch_related("topics", Prefetch("agreements", queryset=open_agreements))
+        .order_by(*(_order(f, descending) for f in fields))
+    )
+
+
+def employers_by_kvk(kvk_number: str) -> list[Employer]:
+    """The registered employers (establishments) with this KvK number, the one without an
+    establishment number first; none for a number that is not 8 digits."""
+    kvk = kvk_number.strip()
+    try:
+        v.validate_kvk_number(kvk)
+    except ValidationError:
+        return []
+    return list(Employer.objects.filter(kvk_number=kvk).order_by("establishment_number", "pk"))
 
 
 def known_employer(kvk_number: str, establishment_number: str = "") -> Employer | None:
@@ -147,9 +178,12 @@ class OtherOpenCases:
 
 
 def other_open_cases(user: AnyUser, case: Case) -> OtherOpenCases:
-    """The other open meldingen about `case`'s employer: those `user` may see, and for the
-    rest only how many there are and which team leaders to ask."""
-    others = Case.objects.filter(employer_id=case.employer_id).exclude(state=State.CLOSED)
+    """The other open meldingen about `case`'s employer (any establishment with its KvK
+    number): those `user` may see, and for the rest only how many there are and which team
+    leaders to ask."""
+    employer = case.employer
+    same = Q(employer__kvk_number=employer.kvk_number) if employer.kvk_number else Q()
+    others = Case.objects.filter(Q(employer_id=employer.pk) | same).exclude(state=State.CLOSED)
     others = others.exclude(pk=case.pk)
     visible = list(visible_cases(user, others).order_by("received_at", "pk"))
     hidden = others.count() - len(visible)
@@ -175,6 +209,14 @@ def my_cases(user: Actor) -> QuerySet[Case]:
     return Case.objects.filter(assignee=user).exclude(state=State.CLOSED)
 
 
+def case_by_reference(user: AnyUser, text: str) -> Case | None:
+    """The case with exactly this reference (any letter case), if `user` may see it."""
+    reference = text.strip().upper()
+    if not re.fullmatch(v.REFERENCE_PATTERN.strip("^$"), reference):
+        return None
+    return visible_cases(user).filter(reference=reference).only("reference").first()
+
+
 def case_page(user: AnyUser, reference: str) -> Case | None:
     """A case with everything the case page shows, in a fixed number of queries."""
     return (
@@ -187,7 +229,8 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
             Prefetch("letters", queryset=Letter.objects.select_related("generated_by")),
             Prefetch(
                 "events",
-                queryset=Event.objects.select_related("actor").order_by("created_at", "pk"),
+                # Newest first: the timeline starts with what happened last.
+                queryset=Event.objects.select_related("actor").order_by("-created_at", "-pk"),
             ),
         )
         .filter(reference=reference)
@@ -204,4 +247,89 @@ def events_since(case: Case, moment: Any) -> list[Any]:
         .exclude(kind__in=[EventKind.MELDER_VIEWED, EventKind.LETTER_DOWNLOADED])
         .select_related("actor")
         .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One due date of a case: its triage, its call or one of its open agreements."""
+
+    due: dt.date
+    kind: str  # "triage_due", "call_due" or "agreement"
+    label: str
+    reference: str
+    employer: str
+    agreement: str = ""  # the agreement's text, for an agreement
+
+
+@dataclass(frozen=True)
+class DueGroups:
+    today: dt.date
+    week_end: dt.date  # the Sunday that ends this week
+    overdue: list[DueItem]
+    this_week: list[DueItem]
+    later: list[DueItem]
+
+    @property
+    def count(self) -> int:
+        return len(self.overdue) + len(self.this_week) + len(self.later)
+
+
+def my_deadlines(user: Actor, today: dt.date | None = None) -> DueGroups:
+    """Every due date of `user`'s open cases, soonest first, in one query: the deadline of a
+    received or investigated case (`DEADLINES`) and each open agreement of a case in
+    `AGREEMENT_DEADLINE_STATES`; grouped as passed / this week (to Sunday) / later."""
+    today = today or timezone.localdate()
+    mine = Case.objects.filter(assignee=user)
+    parts = [
+        mine.filter(state=state, **{f"{name}__isnull": False})
+        .annotate(
+            due=F(name),
+            kind=Value(name, output_field=CharField()),
+            employer_name=F("employer__name"),
+            agreement_text=Value("", output_field=CharField()),
+            row=Value(0, output_field=IntegerField()),
+        )
+        .values_list("due", "kind", "reference", "employer_name", "agreement_text", "row")
+        .order_by()
+        for name, state, _label in DEADLINES
+    ]
+    agreements = (
+        Agreement.objects.filter(
+            case__assignee=user,
+            case__state__in=AGREEMENT_DEADLINE_STATES,
+            status=AgreementStatus.OPEN,
+        )
+        .annotate(
+            due=F("due_date"),
+            kind=Value("agreement", output_field=CharField()),
+            ref=F("case__reference"),
+            employer_name=F("case__employer__name"),
+            agreement_text=F("description"),
+            row=F("pk"),
+        )
+        .values_list("due", "kind", "ref", "employer_name", "agreement_text", "row")
+        .order_by()
+    )
+    rows = parts[0].union(*parts[1:], agreements, all=True).order_by("due", "reference", "row")
+    labels = {name: str(label) for name, _state, label in DEADLINES}
+    labels["agreement"] = _("Agreement due")
+    items = [
+        DueItem(
+            due=due,
+            kind=kind,
+            label=labels.get(str(kind), str(kind)),
+            reference=reference,
+            employer=employer,
+            agreement=text,
+        )
+        for due, kind, reference, employer, text, _row in rows
+    ]
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    return DueGroups(
+        today=today,
+        week_end=week_end,
+        overdue=[i for i in items if i.due < today],
+        this_week=[i for i in items if today <= i.due <= week_end],
+        later=[i for i in items if i.due > week_end],
     )

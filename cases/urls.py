@@ -12,6 +12,10 @@ urlpatterns = [
     path("meldingen/", views.all_cases, name="all_cases"),
     path("meldingen/mijn/", views.my_cases, name="my_cases"),
     path("meldingen/nieuw/", views.case_create, name="case_create"),
+    path("meldingen/termijnen/", views.my_deadlines, name="my_deadlines"),
+    path("zoeken/", views.search, name="search"),
+    # The intake form's employer lookup: JSON with the establishments of a KvK number.
+    path("werkgevers/", views.employer_lookup, name="employer_lookup"),
     path("meldingen/<str:reference>/", case_views.case_detail, name="case_detail"),
     # Every action of the workflow table (cases.workflow.ACTIONS) is a POST here.
     path(

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -30,6 +30,7 @@ from cases.models import Case, State
 from cases.types import AuthenticatedRequest
 
 PAGE_SIZE = 50
+HOME_PAGE_SIZE = 25
 
 
 @require_GET
@@ -46,8 +47,9 @@ def health(request: HttpRequest) -> JsonResponse:
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in start page: the user's open meldingen and the Kamerbrief figures."""
     is_case_worker = permissions.is_case_worker(request.user)
+    mine = selectors.list_rows(selectors.my_cases(request.user), "due")
     context = {
-        "my_cases": selectors.list_rows(selectors.my_cases(request.user), "due"),
+        "page": Paginator(mine, HOME_PAGE_SIZE).get_page(request.GET.get("page")),
         "intake_queue_size": selectors.intake_queue(request.user).count(),
         # Counted over the cases this user may see: for a team leader all of them.
         "kamerbrief": (
@@ -71,6 +73,8 @@ LISTS: dict[str, dict[str, Any]] = {
         "intro": gettext_lazy("New cases that nobody has taken yet."),
         "filters": ["received_after", "received_before", "topic", "channel", "sector", "q"],
         "columns": ["reference", "received_at", "employer", "topics", "channel", "due"],
+        # The oldest first: they are the nearest to (or past) their triage deadline.
+        "default_sort": "received",
     },
     "mine": {
         "title": gettext_lazy("My cases"),
@@ -88,6 +92,8 @@ LISTS: dict[str, dict[str, Any]] = {
             "q",
         ],
         "columns": ["reference", "received_at", "employer", "topics", "state", "due"],
+        # Overdue first, then the nearest deadline.
+        "default_sort": "due",
     },
     "all": {
         "title": gettext_lazy("All cases"),
@@ -108,6 +114,7 @@ LISTS: dict[str, dict[str, Any]] = {
             "q",
         ],
         "columns": ["reference", "received_at", "employer", "topics", "state", "assignee", "due"],
+        "default_sort": selectors.DEFAULT_SORT,
     },
 }
 
@@ -117,7 +124,8 @@ def _narrow_to_scope(cases: Any, request: AuthenticatedRequest, scope: str) -> A
         return cases.filter(permissions.intake_queue_q())
     if scope == "mine":
         cases = cases.filter(assignee=request.user)
-        if not request.GET.getlist("state"):
+        # Closed cases through the Status filter, or when searching.
+        if not request.GET.getlist("state") and not request.GET.get("q", "").strip():
             cases = cases.exclude(state=State.CLOSED)
     return cases
 
@@ -126,7 +134,7 @@ def _case_list(request: AuthenticatedRequest, scope: str) -> HttpResponse:
     config = LISTS[scope]
     case_filter, cases = filtered_cases(request.user, request.GET)
     cases = _narrow_to_scope(cases, request, scope)
-    sort = selectors.parse_sort(request.GET.get("sort"))
+    sort = selectors.parse_sort(request.GET.get("sort"), config["default_sort"])
     page = Paginator(selectors.list_rows(cases, sort), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -161,6 +169,52 @@ def all_cases(request: AuthenticatedRequest) -> HttpResponse:
     return _case_list(request, "all")
 
 
+@case_worker_required
+@require_GET
+def my_deadlines(request: AuthenticatedRequest) -> HttpResponse:
+    """Every due date of the user's open cases: passed, this week, later."""
+    groups = selectors.my_deadlines(request.user)
+    return render(request, "cases/deadlines.html", {"groups": groups})
+
+
+@case_worker_required
+@require_GET
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    """The header's search box: a reference the user may see opens that case; anything else
+    opens the list (all cases for a team leader, the user's own otherwise) with `q`."""
+    text = request.GET.get("q", "").strip()[:100]
+    case = selectors.case_by_reference(request.user, text)
+    if case is not None:
+        return redirect("case_detail", reference=case.reference)
+    target = "all_cases" if permissions.is_supervisor(request.user) else "my_cases"
+    query = QueryDict(mutable=True)
+    if text:
+        query["q"] = text
+    return redirect(f"{reverse(target)}?{query.urlencode()}" if text else reverse(target))
+
+
+@role_required(permissions.can_register)
+@require_GET
+def employer_lookup(request: AuthenticatedRequest) -> JsonResponse:
+    """`?kvk=12345678`: the known establishments with that KvK number, for the intake form."""
+    kvk = request.GET.get("kvk", "").strip()
+    employers = selectors.employers_by_kvk(kvk)
+    return JsonResponse(
+        {
+            "kvk_number": kvk,
+            "employers": [
+                {
+                    "id": e.pk,
+                    "name": e.name,
+                    "establishment_number": e.establishment_number,
+                    "address": e.visit_address,
+                }
+                for e in employers
+            ],
+        }
+    )
+
+
 # ---------------------------------------------------------------------------
 # Writes
 
@@ -174,7 +228,14 @@ def case_create(request: AuthenticatedRequest) -> HttpResponse:
         if case is not None:
             _announce_intake(request, case)
             return redirect("intake_queue")
-    return render(request, "cases/case_form.html", {"form": form})
+    # Without JavaScript, the establishments of the typed KvK number come with the page.
+    kvk = str(form["kvk_number"].value() or "") if form.is_bound else ""
+    context = {
+        "form": form,
+        "establishments": selectors.employers_by_kvk(kvk),
+        "chosen": str(form["employer_choice"].value() or ""),
+    }
+    return render(request, "cases/case_form.html", context)
 
 
 def _register(request: AuthenticatedRequest, form: IntakeForm) -> Case | None:
@@ -196,8 +257,13 @@ def _register(request: AuthenticatedRequest, form: IntakeForm) -> Case | None:
 def _announce_intake(request: AuthenticatedRequest, case: Case) -> None:
     messages.success(
         request,
-        _("Case {reference} has been registered and is in the intake.").format(
-            reference=case.reference
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Case {reference} has been registered and is in the intake.").format(
+                reference=case.reference
+            ),
+            reverse("case_detail", args=[case.reference]),
+            _("Open case {reference}").format(reference=case.reference),
         ),
     )
     others = selectors.other_open_cases(request.user, case)

@@ -129,6 +129,11 @@ class Action:
     extra_events: tuple[str, ...] = field(default=())  # further Event kinds it writes
     row_applies: Callable[[Any], bool] | None = None  # per-row: whether a row gets it
     row_label: str | Promise = ""  # per-row: the label with the row's {number}
+    # The states in which it is a next step: the case page shows it in the actions panel
+    # (each row's, for a per-row action) instead of further down in its section.
+    next_in: tuple[str, ...] = ()
+    # A read the user may open in a new tab or download (the draft letter).
+    tab_or_download: bool = False
 
     @property
     def is_write(self) -> bool:
@@ -213,6 +218,7 @@ ACTIONS: dict[str, Action] = {
             button=gettext_lazy("Save employer"),
             done=gettext_lazy("The employer has been identified."),
             section="employer",
+            next_in=(UI,),
         ),
         Action(
             "call_attempt",
@@ -226,6 +232,7 @@ ACTIONS: dict[str, Action] = {
             button=gettext_lazy("Record call attempt"),
             done=gettext_lazy("The call attempt has been recorded."),
             section="calls",
+            next_in=(UI,),
         ),
         Action(
             "call",
@@ -243,6 +250,7 @@ ACTIONS: dict[str, Action] = {
             button=gettext_lazy("Record call"),
             done=gettext_lazy("The call has been recorded."),
             section="calls",
+            next_in=(UI,),
         ),
         Action(
             "agreement_add",
@@ -255,6 +263,7 @@ ACTIONS: dict[str, Action] = {
             button=gettext_lazy("Add agreement"),
             done=gettext_lazy("The agreement has been added."),
             section="agreements",
+            next_in=(EC,),
         ),
         Action(
             "agreement_edit",
@@ -278,6 +287,8 @@ ACTIONS: dict[str, Action] = {
             section="letters",
             method="get",
             url_name="letter_preview",
+            next_in=(EC,),
+            tab_or_download=True,
         ),
         Action(
             "letter_confirm",
@@ -296,6 +307,7 @@ ACTIONS: dict[str, Action] = {
                 "the letter, send it and then record that it was sent."
             ),
             section="letters",
+            next_in=(EC,),
         ),
         Action(
             "agreement_status",
@@ -310,6 +322,8 @@ ACTIONS: dict[str, Action] = {
             done=gettext_lazy("The status of the agreement has been recorded."),
             section="agreements",
             per="agreement",
+            next_in=(AC,),
+            row_label=gettext_lazy("Agreement {number}: was it kept?"),
         ),
         Action(
             "letter_download",
@@ -324,6 +338,7 @@ ACTIONS: dict[str, Action] = {
             method="get",
             url_name="letter_download",
             row_label=gettext_lazy("Download version {number}"),
+            next_in=(AC,),
         ),
         Action(
             "letter_mark_sent",
@@ -339,6 +354,8 @@ ACTIONS: dict[str, Action] = {
             section="letters",
             per="letter",
             row_applies=lambda letter: letter.sent_at is None,
+            next_in=(AC,),
+            row_label=gettext_lazy("Record that version {number} was sent"),
         ),
         Action(
             "letter_regenerate",

@@ -174,6 +174,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Files browsers ask for at the site's root (/favicon.ico), served as they are.
+WHITENOISE_ROOT = BASE_DIR / "public"
 # Generated letters live here, outside any public URL; they are served only by
 # permission-checked views.
 DOCUMENT_ROOT = Path(os.environ.get("DOCUMENT_ROOT", str(BASE_DIR / "var" / "documents")))

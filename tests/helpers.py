@@ -297,9 +297,10 @@ def number_by_testid(page: str, testid: str) -> int:
 
 
 def result_count(page: str) -> int:
-    match = re.search(r'data-testid="result-count">(\d+) melding(en)?<', page)
+    # Thousands are grouped the Dutch way: "1.127 meldingen".
+    match = re.search(r'data-testid="result-count">(\d[\d.]*) melding(en)?<', page)
     assert match, "no result count on the list"
-    return int(match.group(1))
+    return int(match.group(1).replace(".", ""))
 
 
 def figures_for(params: str) -> Figures:

@@ -329,3 +329,101 @@ def test_case_page_query_count_does_not_grow_with_history(client, inspector) -> 
             assert page(client, case).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------------------
+# The next step, the timeline, and links only to what the user may open
+
+
+def panel_of(html: str) -> str:
+    """The actions panel (it comes first in the page)."""
+    start = html.index('<aside class="case-actions"')
+    return html[start : html.index("</aside>", start)]
+
+
+def test_after_confirming_the_actions_panel_has_the_next_steps(client, inspector) -> None:
+    case = case_in_state(State.AGREEMENTS_CONFIRMED, inspector=inspector)
+    client.force_login(inspector)
+    html = page(client, case).content.decode()
+    panel = panel_of(html)
+    for action in ("letter_download", "letter_mark_sent", "agreement_status", "close"):
+        assert f'data-action="{action}"' in panel, action
+    assert "Afspraak 1: nagekomen?" in panel and "Versie 1 downloaden" in panel
+    assert html.index('id="acties"') < html.index('id="kop-overzicht"')  # first in Tab order
+    # Each form once on the page: moved to the panel, not repeated by the agreement.
+    assert html.count('data-action="agreement_status"') == 1
+
+
+def test_draft_letter_in_a_new_tab_or_as_a_download(client, inspector) -> None:
+    case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
+    client.force_login(inspector)
+    panel = panel_of(page(client, case).content.decode())
+    url = reverse("letter_preview", args=[case.reference])
+    assert f'<a href="{url}" target="_blank" rel="noopener">' in panel
+    assert f'<a href="{url}?download=1">' in panel
+
+
+def test_a_closed_case_says_who_may_still_reopen_it(client, inspector, supervisor) -> None:
+    case = case_in_state(State.CLOSED, inspector=inspector)
+    client.force_login(inspector)
+    panel = panel_of(page(client, case).content.decode())
+    assert "Deze melding is afgesloten op" in panel
+    assert "Alleen een teamleider mag een melding heropenen." in panel
+    client.force_login(supervisor)
+    panel = panel_of(page(client, case).content.decode())
+    assert 'data-action="reopen"' in panel and 'data-testid="others"' not in panel
+
+
+def test_timeline_is_newest_first_and_names_the_agreement(client, inspector) -> None:
+    case = case_in_state(State.AGREEMENTS_CONFIRMED, inspector=inspector)
+    agreement = fresh(case).agreements.get()
+    services.agreement_set_status(
+        case=case,
+        actor=inspector,
+        version=fresh(case).version,
+        agreement=agreement,
+        status="nagekomen",
+    )
+    client.force_login(inspector)
+    html = page(client, case).content.decode()
+    timeline = html[html.index('id="tijdlijn"') :]
+    assert timeline.index("Status afspraak gewijzigd") < timeline.index("Melding geregistreerd")
+    assert f"Afspraak 1: {agreement.description}" in timeline
+
+
+def test_main_case_is_a_link_only_for_those_who_may_open_it(
+    client, inspector, other_inspector, supervisor
+) -> None:
+    main = case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)
+    case = case_in_state(State.RECEIVED, inspector=inspector)
+    services.case_decline(
+        case=case,
+        actor=supervisor,
+        version=fresh(case).version,
+        outcome="dubbele_melding",
+        main_case=main,
+    )
+    client.force_login(inspector)
+    html = page(client, case).content.decode()
+    assert main.reference not in html
+    assert "een melding die u niet kunt inzien" in html
+    client.force_login(supervisor)
+    html = page(client, case).content.decode()
+    assert f'<a href="/meldingen/{main.reference}/">{main.reference}</a>' in html
+
+
+def test_phone_and_email_are_links(client, inspector) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector, melder=SECRET)
+    client.force_login(inspector)
+    html = page(client, case).content.decode()
+    assert f'href="mailto:{SECRET.email}"' in html and f'href="tel:{SECRET.phone}"' in html
+    assert 'href="tel:0701234567"' in html and 'href="mailto:hr@werkgever.example"' in html
+
+
+def test_refused_action_has_an_error_summary_linking_to_the_field(client, inspector) -> None:
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    client.force_login(inspector)
+    html = act(client, case, "call", contact_name="").content.decode()
+    assert "data-error-summary" in html
+    assert re.search(r'<a href="#call-criteria_0">[^<]*Kruis ten minste', html)
+    assert 'id="call-criteria_0"' in html  # the first checkbox of the group

@@ -88,3 +88,19 @@ def test_demo_prepares_a_fresh_database_with_demo_users(settings, client) -> Non
     # A second run starts again from the fixture: nothing doubled.
     prepare_demo()
     assert Case.objects.count() == 1126
+
+
+def test_demo_keeps_a_database_that_has_data(settings, supervisor) -> None:
+    """`python3 dev.py run` (the demo command with --keep) twice: recorded figures stay."""
+    from django.core.management import call_command
+    from django.http import QueryDict
+
+    from cases.models import FigureSnapshot
+    from cases.services import snapshot_create
+
+    settings.DEBUG = True
+    snapshot = snapshot_create(actor=supervisor, params=QueryDict("received_after=2021-01-25"))
+    prepare_demo(keep_data=True)
+    call_command("demo", "--keep", verbosity=0)
+    assert FigureSnapshot.objects.filter(pk=snapshot.pk).exists()
+    assert not Case.objects.exists()  # no demo data loaded over it either

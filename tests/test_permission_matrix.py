@@ -90,6 +90,33 @@ ROWS: list[Row] = [
         pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
     ),
     Row(
+        "my_deadlines",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+    ),
+    # The header search: a reference the user may see opens the case, anything else a list.
+    Row(
+        "search",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        data=lambda w: {"q": "Werkgever"},
+    ),
+    Row(
+        "search",
+        "get",
+        # Another inspector's case is not opened: the inspector gets the search list instead.
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        data=lambda w: {"q": w.others.reference},
+        label="another inspector's reference",
+    ),
+    # The intake form's employer lookup (JSON): for those who may register cases.
+    Row(
+        "employer_lookup",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        data=lambda w: {"kvk": w.own.employer.kvk_number},
+    ),
+    Row(
         "case_take",
         "post",
         pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),

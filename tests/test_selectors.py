@@ -121,3 +121,105 @@ def test_distinct_or_sliced_querysets_are_counted_correctly(inspector) -> None:
     joined = Case.objects.filter(topics__in=Topic.objects.all()).distinct()
     assert case_counts(joined).received == 3
     assert case_counts(Case.objects.order_by("pk")[:2]).received == 2
+
+
+# ---------------------------------------------------------------------------
+# Deadlines and urgency
+
+
+def test_an_open_agreement_is_the_deadline_once_the_employer_is_called(inspector) -> None:
+    from cases.filters import overdue_q
+    from tests.helpers import add_agreement, set_all_kept
+
+    case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
+    assert fresh(case).current_deadline is None  # no agreement yet
+    add_agreement(case, inspector, days=20)
+    add_agreement(case, inspector, days=5)
+    case = fresh(case)
+    soon = timezone.localdate() + dt.timedelta(days=5)
+    assert case.current_deadline == soon and not case.is_overdue
+    later = soon + dt.timedelta(days=1)
+    assert case.overdue_on(later)
+    assert Case.objects.filter(overdue_q(later), pk=case.pk).exists()
+    assert not Case.objects.filter(overdue_q(), pk=case.pk).exists()
+    # Kept agreements no longer count.
+    confirmed = case_in_state(State.AGREEMENTS_CONFIRMED, inspector=inspector)
+    far = timezone.localdate() + dt.timedelta(days=60)
+    assert fresh(confirmed).overdue_on(far)
+    set_all_kept(confirmed, inspector)
+    assert fresh(confirmed).current_deadline is None
+    assert not Case.objects.filter(overdue_q(far), pk=confirmed.pk).exists()
+
+
+def test_lists_by_urgency_in_a_constant_number_of_queries(inspector, django_assert_num_queries):
+    from cases import selectors
+    from tests.helpers import add_agreement
+
+    today = timezone.localdate()
+    late = case_in_state(
+        State.RECEIVED, inspector=inspector, received_at=timezone.now() - dt.timedelta(days=40)
+    )
+    soon = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
+    add_agreement(soon, inspector, days=1)
+    called = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    none = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)  # no agreement: last
+    rows = selectors.list_rows(selectors.my_cases(inspector), "due")
+    with django_assert_num_queries(3):  # cases, topics, open agreements
+        order = [(c.reference, c.current_deadline) for c in rows]
+    assert [ref for ref, _d in order] == [
+        late.reference,
+        soon.reference,
+        called.reference,
+        none.reference,
+    ]
+    assert order[1][1] == today + dt.timedelta(days=1)
+    assert order[-1][1] is None
+
+
+def test_my_deadlines_lists_triage_calls_and_agreements_by_group(inspector, other_inspector):
+    from cases import selectors
+    from tests.helpers import add_agreement
+
+    overdue = case_in_state(
+        State.RECEIVED, inspector=inspector, received_at=timezone.now() - dt.timedelta(days=40)
+    )
+    confirmed = case_in_state(State.AGREEMENTS_CONFIRMED, inspector=inspector)
+    add_agreement(case_in_state(State.EMPLOYER_CALLED, inspector=inspector), inspector, days=60)
+    case_in_state(State.UNDER_INVESTIGATION, inspector=other_inspector)  # not mine
+    case_in_state(State.CLOSED, inspector=inspector)  # no deadline
+    today = timezone.localdate()
+    groups = selectors.my_deadlines(inspector, today=today)
+    assert [i.reference for i in groups.overdue] == [overdue.reference]
+    assert groups.overdue[0].kind == "triage_due"
+    everything = groups.overdue + groups.this_week + groups.later
+    kinds = sorted(i.kind for i in everything)
+    assert kinds == ["agreement", "agreement", "triage_due"]
+    assert confirmed.reference in {i.reference for i in everything}
+    assert all(i.agreement for i in everything if i.kind == "agreement")
+    assert [i.due for i in everything] == sorted(i.due for i in everything)
+    assert groups.week_end.weekday() == 6 and groups.week_end >= today
+
+
+def test_employers_by_kvk_and_case_by_reference(inspector, other_inspector) -> None:
+    from cases import selectors
+
+    EmployerFactory(kvk_number="40000001", establishment_number="000012345678")
+    main = EmployerFactory(kvk_number="40000001", establishment_number="")
+    assert selectors.employers_by_kvk("40000001")[0] == main
+    assert len(selectors.employers_by_kvk(" 40000001 ")) == 2
+    assert selectors.employers_by_kvk("4000000") == []
+    mine = case_in_state(State.RECEIVED, inspector=inspector)
+    theirs = case_in_state(State.RECEIVED, inspector=other_inspector)
+    assert selectors.case_by_reference(inspector, mine.reference.lower()) == mine
+    assert selectors.case_by_reference(inspector, theirs.reference) is None
+    assert selectors.case_by_reference(inspector, "TW-2021") is None
+
+
+def test_other_open_cases_are_found_through_every_establishment(inspector) -> None:
+    from cases import selectors
+
+    first = EmployerFactory(kvk_number="40000002", establishment_number="000012345678")
+    second = EmployerFactory(kvk_number="40000002", establishment_number="000087654321")
+    earlier = case_in_state(State.RECEIVED, inspector=inspector, employer=first)
+    case = case_in_state(State.RECEIVED, inspector=inspector, employer=second)
+    assert selectors.other_open_cases(inspector, case).visible == [earlier]

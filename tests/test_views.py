@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, Event, EventKind, Melder, State
+from cases.models import Case, Employer, Event, EventKind, Melder, State
 from cases.services import MelderInput
 from tests.factories import EmployerFactory
 from tests.helpers import case_in_state, intake
@@ -333,3 +333,166 @@ def test_session_expires_after_inactivity(client, inspector, settings) -> None:
     response = client.get(reverse("my_cases"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+# ---------------------------------------------------------------------------
+# Intake: the employer by KvK number
+
+
+def test_employer_lookup_lists_the_establishments_as_json(client, inspector) -> None:
+    EmployerFactory(name="Keten B.V.", kvk_number="50000001", establishment_number="000012345678")
+    EmployerFactory(name="Keten B.V.", kvk_number="50000001", establishment_number="000087654321")
+    client.force_login(inspector)
+    data = client.get(reverse("employer_lookup"), {"kvk": "50000001"}).json()
+    assert data["kvk_number"] == "50000001"
+    assert [e["establishment_number"] for e in data["employers"]] == [
+        "000012345678",
+        "000087654321",
+    ]
+    assert data["employers"][0]["address"] == "Parnassusplein 5, 2511 VX Den Haag"
+    assert client.get(reverse("employer_lookup"), {"kvk": "123"}).json()["employers"] == []
+
+
+def test_intake_by_kvk_alone_without_javascript_offers_the_establishments(client, inspector):
+    first = EmployerFactory(name="Keten B.V.", kvk_number="50000002", establishment_number="")
+    first.establishment_number = "000012345678"
+    first.save()
+    second = EmployerFactory(
+        name="Keten B.V.", kvk_number="50000002", establishment_number="000087654321"
+    )
+    client.force_login(inspector)
+    data = intake_data(kvk_number="50000002", employer_name="", employer_city="")
+    response = client.post(reverse("case_create"), data)
+    page = response.content.decode()
+    assert response.status_code == 200 and not Case.objects.exists()
+    assert "KvK-nummer 50000002 heeft 2 vestigingen" in page
+    assert f'value="{second.pk}"' in page and 'href="#id_employer_choice"' in page
+    response = client.post(
+        reverse("case_create"), {**data, "employer_choice": str(second.pk)}, follow=True
+    )
+    case = Case.objects.get()
+    assert case.employer == second
+    assert Employer.objects.filter(kvk_number="50000002").count() == 2
+    page = response.content.decode()
+    assert f'<a href="/meldingen/{case.reference}/">Melding {case.reference} openen</a>' in page
+
+
+def test_duplicate_warning_for_another_establishment_of_the_kvk_number(client, inspector):
+    first = EmployerFactory(kvk_number="50000003", establishment_number="000012345678")
+    EmployerFactory(kvk_number="50000003", establishment_number="000087654321")
+    earlier = intake(inspector, employer=first)
+    client.force_login(inspector)
+    data = intake_data(kvk_number="50000003", establishment_number="000087654321", employer_name="")
+    page = client.post(reverse("case_create"), data, follow=True).content.decode()
+    assert f'<a href="/meldingen/{earlier.reference}/">{earlier.reference}</a>' in page
+
+
+def test_taking_from_the_queue_links_to_the_case(client, inspector, supervisor) -> None:
+    case = intake(supervisor)
+    client.force_login(inspector)
+    response = client.post(
+        reverse("case_take", args=[case.reference]),
+        {"version": case.version, "next": reverse("intake_queue")},
+        follow=True,
+    )
+    assert f'<a href="/meldingen/{case.reference}/">Melding {case.reference} openen</a>' in (
+        response.content.decode()
+    )
+
+
+# ---------------------------------------------------------------------------
+# Search, urgency, deadlines
+
+
+def test_header_search_opens_a_visible_case_or_the_list(client, inspector, other_inspector):
+    mine = case_in_state(State.RECEIVED, inspector=inspector)
+    theirs = case_in_state(State.RECEIVED, inspector=other_inspector)
+    client.force_login(inspector)
+    page = client.get(reverse("home")).content.decode()
+    assert '<input type="search" id="site-search" name="q"' in page
+    response = client.get(reverse("search"), {"q": f" {mine.reference.lower()} "})
+    assert response["Location"] == reverse("case_detail", args=[mine.reference])
+    response = client.get(reverse("search"), {"q": theirs.reference})
+    assert response["Location"] == f"{reverse('my_cases')}?q={theirs.reference}"
+    listing = client.get(response["Location"]).content.decode()
+    assert f'href="/meldingen/{theirs.reference}/"' not in listing
+
+
+def test_searching_my_cases_finds_closed_ones_too(client, inspector) -> None:
+    closed = case_in_state(
+        State.CLOSED, inspector=inspector, employer=EmployerFactory(name="Gesloten B.V.")
+    )
+    client.force_login(inspector)
+    page = client.get(reverse("my_cases"), {"q": "Gesloten"}).content.decode()
+    assert f'data-reference="{closed.reference}"' in page
+
+
+def test_active_filters_are_removable_tags(client, supervisor) -> None:
+    client.force_login(supervisor)
+    page = client.get(
+        reverse("all_cases"), {"state": ["received", "closed"], "q": "Omega"}
+    ).content.decode()
+    assert "Actieve filters" in page
+    assert "Status: Ontvangen" in page and "Status: Afgesloten" in page
+    assert "Zoeken: Omega" in page
+    assert 'href="?state=closed&amp;q=Omega"' in page  # removes only "Ontvangen"
+    assert 'type="checkbox" name="sector"' in page and 'type="checkbox" name="outcome"' in page
+
+
+def test_a_preset_period_alone_is_not_shown_as_filters_active(client, supervisor) -> None:
+    client.force_login(supervisor)
+    period = {"received_after": "2021-01-25", "received_before": "2021-04-09"}
+    assert "filters actief" not in client.get(reverse("dashboard"), period).content.decode()
+    page = client.get(reverse("dashboard"), {**period, "channel": "telefoon"}).content.decode()
+    assert "filters actief" in page
+
+
+def test_intake_queue_is_oldest_first_and_my_cases_most_urgent_first(client, inspector):
+    old = intake(inspector, received_at=timezone.now() - dt.timedelta(days=20))
+    new = intake(inspector, received_at=timezone.now() - dt.timedelta(days=1))
+    client.force_login(inspector)
+    queue = client.get(reverse("intake_queue")).content.decode()
+    assert queue.index(old.reference) < queue.index(new.reference)
+    for case in (new, old):
+        client.post(reverse("case_take", args=[case.reference]), {"version": 1})
+    for url in (reverse("my_cases"), reverse("home")):
+        page = client.get(url).content.decode()
+        links = [f'href="/meldingen/{c.reference}/">{c.reference}</a></td>' for c in (old, new)]
+        assert page.index(links[0]) < page.index(links[1]), url
+
+
+def test_home_is_paginated(client, inspector) -> None:
+    import cases.views as views
+
+    for _ in range(3):
+        case_in_state(State.RECEIVED, inspector=inspector)
+    client.force_login(inspector)
+    original = views.HOME_PAGE_SIZE
+    views.HOME_PAGE_SIZE = 2
+    try:
+        first = client.get(reverse("home")).content.decode()
+        second = client.get(reverse("home"), {"page": 2}).content.decode()
+    finally:
+        views.HOME_PAGE_SIZE = original
+    assert "Pagina 1 van 2" in first and "Pagina 2 van 2" in second
+    assert '<a href="/intake/">' in first
+
+
+def test_my_deadlines_page(client, inspector) -> None:
+    late = case_in_state(
+        State.RECEIVED, inspector=inspector, received_at=timezone.now() - dt.timedelta(days=40)
+    )
+    client.force_login(inspector)
+    page = client.get(reverse("my_deadlines")).content.decode()
+    assert "Mijn termijnen" in page and "Verstreken" in page and "Deze week" in page
+    assert f'<a href="/meldingen/{late.reference}/">{late.reference}</a>' in page
+
+
+def test_thousands_are_grouped_in_counts(client, supervisor) -> None:
+    from cases.templatetags.case_tags import case_count
+
+    assert case_count(1127) == "1.127 meldingen" and case_count(1) == "1 melding"
+
+
+def test_favicon_at_the_root(client, db) -> None:
+    assert client.get("/favicon.ico").status_code == 200

@@ -4,7 +4,8 @@ Definitions ("Dashboard definitions" in PRODUCT.md, see also cases.selectors): f
 meldingen selected by the shared CaseFilter,
 - received / investigated / only_not_allowed / declined / not_triaged as in
   `cases.selectors.case_counts` (received = investigated + declined + not_triaged);
-- overdue: past their triage or call deadline today (`cases.filters.overdue_q`);
+- overdue: past their triage or call deadline today, or with an open agreement past its due
+  date once the employer has been called (`cases.filters.overdue_q`);
 - not_recognised: meldingen with at least one reached call in which the employer said it
   did not recognise itself in the melding (employer_response "nee"), and the number of
   distinct employers of those meldingen;

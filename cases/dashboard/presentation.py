@@ -244,7 +244,10 @@ def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
             figures.overdue,
             None if figures.overdue is None else link(overdue="yes"),
             primary=False,
-            definition=_("Past the deadline for triage or for calling the employer."),
+            definition=_(
+                "Past the deadline for triage or for calling the employer, or with an open "
+                "agreement past its due date."
+            ),
             label_note=overdue_on,
         ),
         Headline(

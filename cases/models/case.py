@@ -23,6 +23,7 @@ from cases.models.choices import (
     CLOSE_OUTCOMES,
     INVESTIGATED_STATES,
     TEXT_MAX,
+    AgreementStatus,
     Channel,
     Outcome,
     State,
@@ -51,6 +52,10 @@ DEADLINES: tuple[tuple[str, str, str | Promise], ...] = (
     ("triage_due", State.RECEIVED, _("Triage due")),
     ("call_due", State.UNDER_INVESTIGATION, _("Phone the employer by")),
 )
+# Once the employer has been called, the case works towards the due date of its earliest open
+# agreement: while the agreements are made and after they are confirmed by letter.
+AGREEMENT_DEADLINE_STATES: tuple[str, ...] = (State.EMPLOYER_CALLED, State.AGREEMENTS_CONFIRMED)
+AGREEMENT_DEADLINE_LABEL = _("Next agreement due")
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,11 @@ class Case(FSMModelMixin, models.Model):
     # -- derived -----------------------------------------------------------
     @property
     def deadlines(self) -> list[Deadline]:
-        """The case's deadlines in order; the one of its current state is `current`."""
+        """The case's deadlines in order; the one of its current state is `current`.
+
+        The stored ones (`DEADLINES`), then, in `AGREEMENT_DEADLINE_STATES`, the due date of
+        the earliest open agreement (reads `agreements`: prefetch them for a list)."""
+        today = timezone.localdate()
         rows = []
         for field_name, state, label in DEADLINES:
             due = getattr(self, field_name)
@@ -172,13 +181,28 @@ class Case(FSMModelMixin, models.Model):
             current = self.state == state
             rows.append(
                 Deadline(
-                    label=str(label),
-                    due=due,
-                    current=current,
-                    overdue=current and due < timezone.localdate(),
+                    label=str(label), due=due, current=current, overdue=current and due < today
+                )
+            )
+        agreement_due = self.next_agreement_due
+        if agreement_due is not None:
+            rows.append(
+                Deadline(
+                    label=str(AGREEMENT_DEADLINE_LABEL),
+                    due=agreement_due,
+                    current=True,
+                    overdue=agreement_due < today,
                 )
             )
         return rows
+
+    @property
+    def next_agreement_due(self) -> dt.date | None:
+        """The due date of the earliest open agreement, in the states that work towards it."""
+        if self.state not in AGREEMENT_DEADLINE_STATES:
+            return None
+        dues = [a.due_date for a in self.agreements.all() if a.status == AgreementStatus.OPEN]
+        return min(dues, default=None)
 
     @property
     def current_deadline(self) -> dt.date | None:
@@ -194,7 +218,12 @@ class Case(FSMModelMixin, models.Model):
             due = getattr(self, field_name)
             if self.state == state and due is not None:
                 return bool(due < today)
-        return False
+        agreement_due = self.next_agreement_due
+        return agreement_due is not None and agreement_due < today
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == State.CLOSED
 
     # -- transitions (in memory only; see cases.workflow and cases.services) ----
     # Who may run them, and which guards apply, is declared in cases.workflow.ACTIONS and

@@ -108,6 +108,13 @@ class Employer(models.Model):
         return f"{self.name}, {self.visit_city}" if self.visit_city else self.name
 
     @property
+    def visit_address(self) -> str:
+        """The visiting address on one line ("Parnassusplein 5, 2511 VX Den Haag")."""
+        street = " ".join(p for p in (self.visit_street, self.visit_number) if p)
+        place = " ".join(p for p in (self.visit_postcode, self.visit_city) if p)
+        return ", ".join(p for p in (street, place) if p)
+
+    @property
     def is_identified(self) -> bool:
         return bool(self.kvk_number)
 

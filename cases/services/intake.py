@@ -44,6 +44,8 @@ class EmployerInput:
     city: str = ""
     kvk_number: str = ""
     establishment_number: str = ""
+    # A registered establishment of `kvk_number` the inspector chose (the intake form's list).
+    employer_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,62 @@ def validate_employer_input(data: EmployerInput) -> EmployerInput:
     return EmployerInput(name=name, city=city, kvk_number=kvk, establishment_number=establishment)
 
 
+def match_employer(data: EmployerInput) -> Employer | None:
+    """The registered employer that the input names; None when it names a new one.
+
+    - a chosen establishment (`employer_id`) must have the given KvK number;
+    - a KvK number with an establishment number: that establishment, if registered;
+    - a KvK number alone: the employer registered without an establishment number, else its
+      only establishment; with several, the inspector chooses (a ValidationError).
+    So a KvK number alone never makes a second row for an employer that has establishments.
+    """
+    kvk, establishment = data.kvk_number.strip(), data.establishment_number.strip()
+    if data.employer_id is not None:
+        chosen = Employer.objects.filter(pk=data.employer_id, kvk_number=kvk or None).first()
+        if chosen is None:
+            raise ValidationError(
+                {
+                    "employer_choice": _(
+                        "The establishment you chose does not belong to KvK number {kvk}. "
+                        "Choose again."
+                    ).format(kvk=kvk)
+                }
+            )
+        return chosen
+    known = selectors.employers_by_kvk(kvk) if kvk else []
+    if establishment:
+        return next((e for e in known if e.establishment_number == establishment), None)
+    main = [e for e in known if not e.establishment_number]
+    if main or len(known) == 1:
+        return (main or known)[0]
+    if known:
+        raise ValidationError(
+            {
+                "employer_choice": _(
+                    "KvK number {kvk} has {count} establishments. Choose the establishment, "
+                    "or fill in the establishment number of a new one."
+                ).format(kvk=kvk, count=len(known))
+            }
+        )
+    return None
+
+
+def _known_name(data: EmployerInput) -> EmployerInput:
+    """A new establishment of a registered KvK number takes the registered name when none
+    is given: the name is needed only for an unknown employer."""
+    if data.name.strip() or not data.kvk_number.strip():
+        return data
+    known = selectors.employers_by_kvk(data.kvk_number)
+    if not known:
+        return data
+    return EmployerInput(
+        name=known[0].name,
+        city=data.city,
+        kvk_number=data.kvk_number,
+        establishment_number=data.establishment_number,
+    )
+
+
 @dataclass(frozen=True)
 class ValidIntake:
     received_at: dt.datetime
@@ -205,14 +263,12 @@ def validate_intake(
     if employer is None and reported_employer is None:
         errors.add("employer_name", _("Fill in the employer."))
     elif employer is None and reported_employer is not None:
-        employer = selectors.known_employer(
-            reported_employer.kvk_number, reported_employer.establishment_number
-        )
-        if employer is None:
-            try:
-                reported_employer = validate_employer_input(reported_employer)
-            except ValidationError as exc:
-                errors.merge(exc)
+        try:
+            employer = match_employer(reported_employer)
+            if employer is None:
+                reported_employer = validate_employer_input(_known_name(reported_employer))
+        except ValidationError as exc:
+            errors.merge(exc)
     if melder is not None:
         try:
             melder = _validate_melder(melder)
@@ -240,15 +296,19 @@ def _employer_for_intake(employer: Employer | None, reported: EmployerInput | No
         return employer
     if reported is None:
         raise ValidationError({"employer_name": _("Fill in the employer.")})
-    existing = selectors.known_employer(reported.kvk_number, reported.establishment_number)
+    existing = match_employer(reported)
     if existing is not None:
         return existing
-    return Employer.objects.create(
-        name=reported.name,
-        visit_city=reported.city,
-        kvk_number=reported.kvk_number or None,
+    if not reported.kvk_number:
+        return Employer.objects.create(name=reported.name, visit_city=reported.city)
+    # One row per KvK(+establishment): an intake registering the same new employer at the
+    # same moment gets the row the other one made.
+    employer, _created = Employer.objects.get_or_create(
+        kvk_number=reported.kvk_number,
         establishment_number=reported.establishment_number,
+        defaults={"name": reported.name, "visit_city": reported.city},
     )
+    return employer
 
 
 def case_intake(

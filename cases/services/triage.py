@@ -23,11 +23,15 @@ from cases.models import (
     AgreementStatus,
     Case,
     Channel,
-    Employer,
     Outcome,
 )
 from cases.services.base import case_write, clean_text
-from cases.services.intake import EmployerInput, validate_employer_input, validate_topics
+from cases.services.intake import (
+    EmployerInput,
+    match_employer,
+    validate_employer_input,
+    validate_topics,
+)
 from cases.types import Actor
 from cases.workflow import state_label
 
@@ -163,9 +167,9 @@ def case_identify_employer(
         )
         if not data.kvk_number:
             raise ValidationError({"kvk_number": _("Fill in the KvK number.")})
-        existing = Employer.objects.filter(
-            kvk_number=data.kvk_number, establishment_number=data.establishment_number
-        ).first()
+        # The same rule as at intake: a KvK number alone names the registered employer (or
+        # its only establishment) and never makes a second row beside its establishments.
+        existing = match_employer(data)
         if existing is not None:
             write.case.employer = existing
             # The as-reported row goes once no case refers to it any more.

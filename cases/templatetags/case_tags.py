@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils import formats
 
 register = template.Library()
+
+
+@dataclass(frozen=True)
+class TimelineFacts:
+    """What an Event refers to, as the case page may show it (`case_views._timeline_facts`)."""
+
+    visible_references: set[str] = field(default_factory=set)  # cases the user may open
+    agreements: dict[int, tuple[int, str]] = field(default_factory=dict)  # pk: number, text
 
 
 @register.inclusion_tag("cases/includes/sort_header.html", takes_context=True)
@@ -28,16 +38,39 @@ def sort_header(context: dict[str, Any], key: str, label: str) -> dict[str, Any]
 
 
 @register.filter
+def number(value: Any) -> str:
+    """A whole number with the Dutch thousands separator: 1127 -> "1.127"."""
+    return formats.number_format(value, force_grouping=True)
+
+
+@register.filter
+def case_count(value: int) -> str:
+    """ "1 melding", "1.127 meldingen": a number of cases, thousands grouped."""
+    from django.utils.translation import ngettext
+
+    text = ngettext("%(counter)s case", "%(counter)s cases", value)
+    return text % {"counter": number(value)}
+
+
+@register.filter
 def row_actions(panels: Any, row: Any) -> list[Any]:
     """The actions of the case page for one agreement or letter (cases.case_views.Panels)."""
     return list(panels.for_row(row))
 
 
 @register.simple_tag
-def event_details(event: Any, people: dict[int, str]) -> list[str]:
-    """Readable details of an Event for the timeline (never melder data: Events hold none)."""
+def event_details(
+    event: Any, people: dict[int, str], facts: TimelineFacts | None = None
+) -> list[str]:
+    """Readable details of an Event for the timeline (never melder data: Events hold none).
+
+    With `facts`, a referenced case is a link when the user may open it (and never named
+    when not), and an agreement is named by its number and text."""
     from django.template.defaultfilters import date as date_filter
+    from django.template.defaultfilters import truncatechars
+    from django.urls import reverse
     from django.utils.dateparse import parse_date
+    from django.utils.html import format_html
     from django.utils.translation import gettext as _
 
     from cases.models import (
@@ -74,7 +107,21 @@ def event_details(event: Any, people: dict[int, str]) -> list[str]:
     if data.get("outcome"):
         lines.append(_("Outcome: {outcome}").format(outcome=label(Outcome, data["outcome"])))
     if data.get("main_case"):
-        lines.append(_("Main case: {reference}").format(reference=data["main_case"]))
+        reference = str(data["main_case"])
+        if facts is None:
+            lines.append(_("Main case: {reference}").format(reference=reference))
+        elif reference in facts.visible_references:
+            link = format_html(
+                '<a href="{}">{}</a>', reverse("case_detail", args=[reference]), reference
+            )
+            lines.append(format_html(_("Main case: {reference}"), reference=link))
+        else:
+            lines.append(_("Main case: a case you cannot open"))
+    if facts is not None and data.get("agreement_id") in facts.agreements:
+        number, text = facts.agreements[data["agreement_id"]]
+        lines.append(
+            _("Agreement {number}: {text}").format(number=number, text=truncatechars(text, 90))
+        )
     if data.get("reason"):
         lines.append(_("Reason: {reason}").format(reason=data["reason"]))
     if data.get("employer_response"):

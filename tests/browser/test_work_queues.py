@@ -47,8 +47,10 @@ def test_inspector_registers_and_takes_meldingen(
     page.get_by_label("E-mailadres melder").fill("geen-adres")
     page.get_by_role("button", name="Melding registreren").click()
     expect(page.get_by_role("alert").first).to_contain_text("nog niet opgeslagen")
-    expect(page.get_by_text("Een KvK-nummer bestaat uit precies 8 cijfers")).to_be_visible()
-    expect(page.get_by_text("Vul een geldig e-mailadres in.")).to_be_visible()
+    # Next to the fields (the error summary at the top repeats them as links).
+    errors = page.locator(".field__errors")
+    expect(errors.get_by_text("Een KvK-nummer bestaat uit precies 8 cijfers")).to_be_visible()
+    expect(errors.get_by_text("Vul een geldig e-mailadres in.")).to_be_visible()
     expect(page.get_by_label("KvK-nummer")).to_have_value("1234")
     expect(page.get_by_label("Naam melder")).to_have_value("Mila Melder")
     expect(page.get_by_label("Niet mogen thuiswerken")).to_be_checked()
@@ -125,7 +127,8 @@ def test_supervisor_filters_and_sorts_all_meldingen(
 
     page.get_by_role("link", name="Filters wissen").click()
     page.get_by_text("Filteren", exact=True).click()
-    page.get_by_label("Zoeken").fill("Omega")
+    # The filter panel's search field (the header has a search box of its own).
+    page.locator("details.filters").get_by_label("Zoeken").fill("Omega")
     page.get_by_role("button", name="Filter toepassen").click()
     expect(page.get_by_test_id("result-count")).to_have_text("1 melding")
     expect(page.locator(f'tr[data-reference="{omega.reference}"]')).to_be_visible()

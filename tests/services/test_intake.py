@@ -21,8 +21,9 @@ from django.db import connection
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, Event, Melder, ReferenceCounter
+from cases.models import Case, Employer, Event, Melder, ReferenceCounter
 from cases.services import intake as service_intake
+from tests.factories import EmployerFactory
 from tests.helpers import AMS, UTC, freeze, fresh, intake
 
 REFERENCE_RE = re.compile(r"^TW-(\d{4})-(\d{5})$", re.ASCII)
@@ -230,3 +231,70 @@ def test_triage_due_is_configurable(inspector: User, settings: Any) -> None:
     settings.TRIAGE_WORKING_DAYS = 1
     case = intake(inspector, received_at=dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS))
     assert fresh(case).triage_due == dt.date(2021, 4, 6)
+
+
+# ---------------------------------------------------------------------------
+# The employer: one row per KvK number and establishment number
+
+
+def by_kvk(kvk: str, **fields: Any) -> services.EmployerInput:
+    return services.EmployerInput(name=fields.pop("name", ""), kvk_number=kvk, **fields)
+
+
+def test_kvk_alone_finds_the_only_establishment(inspector: User) -> None:
+    only = EmployerFactory(kvk_number="30000001", establishment_number="000012345678")
+    case = intake(inspector, reported_employer=by_kvk("30000001"))
+    assert case.employer == only
+    assert Employer.objects.filter(kvk_number="30000001").count() == 1
+
+
+def test_kvk_alone_prefers_the_employer_without_an_establishment_number(inspector) -> None:
+    main = EmployerFactory(kvk_number="30000002", establishment_number="")
+    EmployerFactory(kvk_number="30000002", establishment_number="000012345678")
+    assert intake(inspector, reported_employer=by_kvk("30000002")).employer == main
+
+
+def test_kvk_alone_with_several_establishments_asks_which_and_makes_no_row(inspector) -> None:
+    for number in ("000012345678", "000087654321"):
+        EmployerFactory(kvk_number="30000003", establishment_number=number)
+    with pytest.raises(ValidationError) as info:
+        intake(inspector, reported_employer=by_kvk("30000003", name="Typed Name B.V."))
+    assert "2 vestigingen" in info.value.message_dict["employer_choice"][0]
+    assert Employer.objects.filter(kvk_number="30000003").count() == 2
+    assert not Case.objects.exists()
+
+
+def test_a_chosen_establishment_is_used_and_must_belong_to_the_kvk_number(inspector) -> None:
+    first = EmployerFactory(kvk_number="30000004", establishment_number="000012345678")
+    second = EmployerFactory(kvk_number="30000004", establishment_number="000087654321")
+    case = intake(inspector, reported_employer=by_kvk("30000004", employer_id=second.pk))
+    assert case.employer == second
+    with pytest.raises(ValidationError) as info:
+        intake(inspector, reported_employer=by_kvk("30000005", employer_id=first.pk))
+    assert "hoort niet bij KvK-nummer 30000005" in info.value.message_dict["employer_choice"][0]
+
+
+def test_a_new_establishment_of_a_known_kvk_number_needs_no_name(inspector) -> None:
+    known = EmployerFactory(name="Bekend B.V.", kvk_number="30000006")
+    case = intake(
+        inspector, reported_employer=by_kvk("30000006", establishment_number="000011112222")
+    )
+    assert case.employer != known
+    assert (case.employer.name, case.employer.establishment_number) == (
+        "Bekend B.V.",
+        "000011112222",
+    )
+    # The same establishment again: the same row, never a second one.
+    again = intake(
+        inspector, reported_employer=by_kvk("30000006", establishment_number="000011112222")
+    )
+    assert again.employer == case.employer
+    assert Employer.objects.filter(kvk_number="30000006").count() == 2
+
+
+def test_an_unknown_kvk_number_needs_the_name(inspector) -> None:
+    with pytest.raises(ValidationError) as info:
+        intake(inspector, reported_employer=by_kvk("30000007"))
+    assert "employer_name" in info.value.message_dict
+    case = intake(inspector, reported_employer=by_kvk("30000007", name="Nieuw B.V."))
+    assert case.employer.kvk_number == "30000007" and case.employer.name == "Nieuw B.V."

@@ -651,3 +651,24 @@ def test_details_of_a_closed_case_cannot_change(inspector) -> None:
             case=case, actor=inspector, version=case.version, channel="brief"
         )
     assert fresh(case).channel == case.channel
+
+
+def test_identifying_by_kvk_alone_uses_the_registered_establishment(inspector: User) -> None:
+    """As at intake: a KvK number alone never makes a second row beside its establishments."""
+    from cases.models import Employer
+
+    only = EmployerFactory(kvk_number="70000001", establishment_number="000012345678")
+    for number in ("000012345678", "000087654321"):
+        EmployerFactory(kvk_number="70000002", establishment_number=number)
+    case = intake(inspector, reported_employer=services.EmployerInput(name="Zo gemeld"))
+    services.case_take(case=case, actor=inspector, version=case.version)
+    with pytest.raises(ValidationError) as info:
+        services.case_identify_employer(
+            case=case, actor=inspector, version=fresh(case).version, kvk_number="70000002"
+        )
+    assert "2 vestigingen" in info.value.message_dict["employer_choice"][0]
+    services.case_identify_employer(
+        case=case, actor=inspector, version=fresh(case).version, kvk_number="70000001"
+    )
+    assert fresh(case).employer == only
+    assert Employer.objects.filter(kvk_number="70000001").count() == 1
