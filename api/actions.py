@@ -118,11 +118,19 @@ class ActionView(APIView):
         version = if_match_version(request)
         case = _visible_case(request, reference)
         spec = self.workflow_action
+        actor = actor_of(request)
+        try:
+            # Before the input: an action not possible now is 409, not for this role 403.
+            services.ensure_allowed(spec, case, actor)
+        except services.NotPermittedError as exc:
+            raise Problem(403, exc.message) from exc
+        except services.InvalidStateError as exc:
+            raise Problem(409, exc.message, slug="not-possible-now") from exc
         form: ActionForm = spec.form_class(_form_data(request.data), case=case, user=request.user)
         form.is_valid()  # parsing only; the service validates and says what is wrong
         try:
             inputs = form.service_input()
-            spec.run(case=case, actor=actor_of(request), version=version, **inputs)
+            spec.run(case=case, actor=actor, version=version, **inputs)
         except services.StaleVersionError as exc:
             current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
             raise Problem(412, exc.message, extra={"current_version": current}) from exc

@@ -31,6 +31,8 @@ class ScopedPermission(BasePermission):
         scope = scope_of(request)
         if scope not in scopes:
             return False
+        if getattr(view, "session_only", False) and token_of(request) is not None:
+            return False
         if scope != Scope.USER:
             return True
         rule = getattr(view, "user_rule", permissions.is_case_worker)

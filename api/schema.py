@@ -39,9 +39,11 @@ def problems(*codes: int) -> dict[Any, Any]:
     return {(code, CONTENT_TYPE): OpenApiResponse(ProblemSerializer) for code in codes}
 
 
+# Visible ASCII without spaces, as a UUID or a form's submission id is.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,255}$"
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=True,
     description="A unique key per melding; a repeat with the same key and body returns the "
@@ -56,30 +58,39 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def _parameter_type(field: forms.Field) -> Any:
+def _parameter_schema(field: forms.Field) -> dict[str, Any]:
+    """A filter field's values as JSON Schema: exactly what the filter accepts."""
     if isinstance(field, forms.DateField):
-        return OpenApiTypes.DATE
-    return OpenApiTypes.STR
+        return {"type": "string", "format": "date"}
+    choices = getattr(field, "choices", None)
+    if choices is not None:
+        values = [str(value) for value, _label in choices if value not in ("", None)]
+        null_value = getattr(field, "null_value", None)
+        if getattr(field, "null_label", None) and null_value:
+            values.append(str(null_value))
+        return {"type": "string", "enum": sorted(set(values))}
+    schema: dict[str, Any] = {"type": "string"}
+    max_length = getattr(field, "max_length", None)
+    if max_length:
+        schema["maxLength"] = max_length
+    return schema
 
 
 def filter_parameters() -> list[OpenApiParameter]:
-    """The shared filter parameters as query parameters, from the FilterSet's form."""
+    """The shared filter parameters as query parameters, from the FilterSet's form (the
+    choices of topics, sectors and assignees as they are now)."""
     form = CaseFilter(QueryDict(), queryset=None).form
     parameters = []
     for name, field in form.fields.items():
-        many = isinstance(field, forms.MultipleChoiceField)
-        choices = None
-        static = getattr(field, "choices", None)
-        if static is not None and name not in ("topic", "only_topic", "sector", "inspector"):
-            choices = [str(value) for value, _label in static if value not in ("", None)]
+        schema = _parameter_schema(field)
+        if isinstance(field, forms.MultipleChoiceField):
+            schema = {"type": "array", "items": schema}
         parameters.append(
             OpenApiParameter(
                 name,
-                _parameter_type(field),
+                schema,
                 OpenApiParameter.QUERY,
                 required=False,
-                many=many,
-                enum=choices,
                 description=str(field.label or name),
             )
         )

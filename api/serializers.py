@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -141,6 +140,14 @@ class CaseSummarySerializer(Base):
         return [topic.code for topic in case.topics.all()]
 
 
+class CasePageSerializer(Base):
+    """One page of a list: `next` and `previous` are the URLs of the pages beside it."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseSummarySerializer(many=True)
+
+
 class DeadlineSerializer(Base):
     label = serializers.CharField()  # type: ignore[assignment]  # a field named label; DRF's metaclass moves it
     due = serializers.DateField()
@@ -158,7 +165,7 @@ class CallSerializer(Base):
     measures = serializers.CharField()
     notes = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notes(self, call: Call) -> str | None:
         """Call notes, like the melding's text, only for who may see the melder."""
         return call.notes if self.context.get("show_melder") else None
@@ -214,16 +221,16 @@ class CaseDetailSerializer(CaseSummarySerializer):
     letters = LetterSerializer(many=True, source="letters.all")
     allowed_actions = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_main_case(self, case: Case) -> str | None:
         visible: set[int] = self.context.get("visible_ids", set())
         return case.main_case.reference if case.main_case_id in visible and case.main_case else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_description(self, case: Case) -> str | None:
         return case.description if self.context.get("show_melder") else None
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_anonymous(self, case: Case) -> bool | None:
         if not self.context.get("show_melder"):
             return None

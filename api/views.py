@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +31,7 @@ from api.problems import Problem
 from api.serializers import (
     INTAKE_ERROR_FIELDS,
     CaseDetailSerializer,
+    CasePageSerializer,
     CaseSummarySerializer,
     EventSerializer,
     IntakeResultSerializer,
@@ -50,6 +52,27 @@ def _owner(request: Request) -> str:
 def _request_hash(data: Any) -> str:
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def case_filter_for(params: Any, queryset: QuerySet[Case]) -> CaseFilter:
+    """The shared CaseFilter on the API's query parameters; a parameter given without a value
+    or with a value the filter does not know is a 400 that names it."""
+    empty = sorted(name for name in CaseFilter.base_filters if "" in params.getlist(name))
+    if empty:
+        message = _("Give a value, or leave the parameter out.")
+        raise Problem(
+            400,
+            _("One or more filter parameters are invalid."),
+            errors={name: [message] for name in empty},
+        )
+    case_filter = CaseFilter(params, queryset=queryset)
+    if not case_filter.is_valid():
+        raise Problem(
+            400,
+            _("One or more filter parameters are invalid."),
+            errors={name: list(errs) for name, errs in case_filter.errors.items()},
+        )
+    return case_filter
 
 
 def _service_errors(exc: DjangoValidationError, names: dict[str, str]) -> Problem:
@@ -93,18 +116,10 @@ class CaseListView(APIView):
     @extend_schema(
         operation_id="meldingen_list",
         parameters=schema.filter_parameters(),
-        responses={200: CaseSummarySerializer(many=True), **schema.problems(400, 401, 403, 429)},
+        responses={200: CasePageSerializer, **schema.problems(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
-        case_filter = CaseFilter(
-            request.query_params, queryset=permissions.visible_cases(request.user)
-        )
-        if not case_filter.is_valid():
-            raise Problem(
-                400,
-                _("One or more filter parameters are invalid."),
-                errors={name: list(errs) for name, errs in case_filter.errors.items()},
-            )
+        case_filter = case_filter_for(request.query_params, permissions.visible_cases(request.user))
         rows = selectors.list_rows(case_filter.qs, "-received").order_by("-received_at", "-id")
         paginator = CasePagination()
         page = paginator.paginate_queryset(rows, request, view=self)
@@ -132,7 +147,7 @@ class CaseListView(APIView):
                 ),
                 slug="idempotency-key-required",
             )
-        if len(key) > 255 or "\x00" in key:
+        if not re.fullmatch(schema.IDEMPOTENCY_KEY_PATTERN, key):
             raise Problem(400, _("The Idempotency-Key header is too long or invalid."))
         serializer = IntakeSerializer(data=payload)
         request_hash = _request_hash(payload)
@@ -313,13 +328,7 @@ class StatisticsView(APIView):
             if scope_of(request) == Scope.STATISTICS
             else permissions.visible_cases(request.user)
         )
-        case_filter = CaseFilter(request.query_params, queryset=base)
-        if not case_filter.is_valid():
-            raise Problem(
-                400,
-                _("One or more filter parameters are invalid."),
-                errors={name: list(errs) for name, errs in case_filter.errors.items()},
-            )
+        case_filter = case_filter_for(request.query_params, base)
         canonical = dashboard_params.canonical_params(case_filter)
         today = timezone.localdate()
         figures = dashboard_figures.dashboard_figures(case_filter.qs, today=today)
