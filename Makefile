@@ -13,7 +13,7 @@ setup:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	DEBUG=true .venv/bin/mypy cases inspectie tools
+	DEBUG=true .venv/bin/mypy cases inspectie tools api
 	DEBUG=true .venv/bin/python manage.py makemigrations --check --dry-run
 
 format:

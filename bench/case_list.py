@@ -8,7 +8,10 @@ Runs on PostgreSQL in a throwaway database it creates and drops itself:
 For each filter it times the page as the application builds it (permission queryset,
 shared CaseFilter, list_rows, Paginator: the rows with employer, assignee and topics, plus
 the total) against hand-written SQL returning the same rows and total, in the same run,
-and prints the medians, the ratio and the number of queries. Data is generated inside
+and prints the medians, the ratio and the number of queries. Then the same for the API's
+list (`GET /api/v1/meldingen/`, a team leader's session, the whole request: middleware,
+filter, cursor pagination, JSON) against the same SQL without the total (a cursor page
+has none). Data is generated inside
 PostgreSQL with generate_series and a fixed arithmetic "random" (deterministic).
 """
 
@@ -132,6 +135,24 @@ def sql_page(where: str) -> tuple[int, int]:
     return len(rows), total
 
 
+def api_page(client: Any, params: str) -> int:
+    response = client.get(f"/api/v1/meldingen/?{params}")
+    if response.status_code != 200:
+        raise SystemExit(f"API list {params!r}: {response.status_code} {response.content[:300]!r}")
+    return len(response.json()["results"])
+
+
+def sql_rows(where: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_PAGE.format(where=where))
+        rows = cursor.fetchall()
+        cursor.execute(SQL_TOPICS, [[r[0] for r in rows]])
+        cursor.fetchall()
+    return len(rows)
+
+
 def timed(fn: Any, repeat: int) -> tuple[float, Any]:
     fn()  # warm up
     times, result = [], None
@@ -180,6 +201,22 @@ def main() -> int:
             print(
                 f"{label:32} {app_ms:9.1f} {sql_ms:9.1f} {app_ms / sql_ms:6.2f} "
                 f"{len(ctx.captured_queries):8d} {app_result[1]:9,}"
+            )
+        from django.test import Client
+
+        client = Client()
+        client.force_login(supervisor)
+        print(f"\n{'API list: filter':32} {'api ms':>9} {'sql ms':>9} {'ratio':>6} {'queries':>8}")
+        for label, params, where in FILTERS:
+            api_ms, api_rows = timed(lambda p=params: api_page(client, p), args.repeat)
+            sql_ms, rows = timed(lambda w=where: sql_rows(w), args.repeat)
+            if api_rows != rows:
+                raise SystemExit(f"{label}: api {api_rows} rows != sql {rows}")
+            with CaptureQueriesContext(connection) as ctx:
+                api_page(client, params)
+            print(
+                f"{label:32} {api_ms:9.1f} {sql_ms:9.1f} {api_ms / sql_ms:6.2f} "
+                f"{len(ctx.captured_queries):8d}"
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of this process: {peak:.0f} MB")

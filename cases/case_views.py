@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -298,13 +297,7 @@ def _render(
         services.record_melder_view(case=case, actor=user)
     # Views of melder data are audit records, not steps in the handling of the case.
     events = [e for e in case.events.all() if e.kind != EventKind.MELDER_VIEWED]
-    people_ids = {e.data.get("assignee_id") for e in events} | {
-        e.data.get("previous_assignee_id") for e in events
-    }
-    people = {
-        u.pk: u.get_full_name() or u.get_username()
-        for u in get_user_model().objects.filter(pk__in=[p for p in people_ids if p])
-    }
+    people = selectors.people_named_in(events)
     facts = _timeline_facts(user, case, [*events, *(changes or [])])
     context = {
         "case": case,

@@ -51,6 +51,10 @@ ALLOWED_DATA_KEYS = frozenset(
         "filter",
         "rows",
         "snapshot_id",
+        "client_id",
+        "token_prefix",
+        "scope",
+        "operation",
     }
 )
 

@@ -118,7 +118,9 @@ def can_be_assignee(user: AnyUser | None) -> bool:
 
 
 def can_register(user: AnyUser | None) -> bool:
-    return is_case_worker(user) and user is not None and user.has_perm(ADD_CASE)
+    """Register meldingen: case workers, and the service user of an API intake client (a web
+    form), which has this permission and nothing else."""
+    return _active(user) and user is not None and user.has_perm(ADD_CASE)
 
 
 def can_reopen(user: AnyUser | None, case: Case | None = None) -> bool:

@@ -83,6 +83,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_inspectorprofile",
         "cases.view_case",
         "cases.view_event",
+        # API clients and their tokens (the token itself is shown once, when issued).
+        "api.view_apiclient",
+        "api.add_apiclient",
+        "api.view_apitoken",
+        "api.change_apitoken",
     ],
 }
 

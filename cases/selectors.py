@@ -238,6 +238,15 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
     )
 
 
+def people_named_in(events: list[Event]) -> dict[int, str]:
+    """Names of the people an Event's data refers to (an assignee), in one query."""
+    ids = {e.data.get(key) for e in events for key in ("assignee_id", "previous_assignee_id")}
+    return {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in get_user_model().objects.filter(pk__in=[i for i in ids if i])
+    }
+
+
 def events_since(case: Case, moment: Any) -> list[Any]:
     """Writes on `case` after `moment` (what changed while a page was open)."""
     if moment is None:

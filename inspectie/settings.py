@@ -80,6 +80,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    # Before cases: its permissions must exist when cases gives the roles theirs.
+    "api",
     "cases",
 ]
 
@@ -94,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees what every other middleware answered for an API path.
+    "api.problems.ProblemMiddleware",
 ]
 
 ROOT_URLCONF = "inspectie.urls"
@@ -223,6 +230,39 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Service norms (servicenorm), in working days.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ScopedPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Thuiswerkmeldingen API",
+    "DESCRIPTION": (
+        "Meldingen about working from home: intake from the web form, the cases and their "
+        "actions from the workflow table, and the figures. Errors are application/problem+json "
+        "(RFC 9457) with Dutch titles and details."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# Requests per API client per window (every server process shares the count).
+API_TOKEN_RATE = env_int("API_TOKEN_RATE", 120)
+API_TOKEN_WINDOW_SECONDS = env_int("API_TOKEN_WINDOW_SECONDS", 60)
+
 TRIAGE_WORKING_DAYS = env_int("TRIAGE_WORKING_DAYS", 5)
 CALL_WORKING_DAYS = env_int("CALL_WORKING_DAYS", 10)
 # Retention: melder data, description and call notes are anonymised this long after closing.

@@ -8,5 +8,6 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("beheer/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("", include("cases.urls")),
 ]
