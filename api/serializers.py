@@ -110,6 +110,20 @@ class EmployerSerializer(Base):
     identified = serializers.BooleanField(source="is_identified")
 
 
+class EstablishmentSerializer(Base):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    establishment_number = serializers.CharField()
+    address = serializers.CharField(source="visit_address")
+
+
+class EmployerLookupSerializer(Base):
+    """The registered employers (establishments) with one KvK number."""
+
+    kvk_number = serializers.CharField()
+    employers = EstablishmentSerializer(many=True)
+
+
 class PersonSerializer(Base):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()

@@ -25,6 +25,7 @@ urlpatterns = [
         path(f"v1/{pattern.pattern}", pattern.callback, name=pattern.name)
         for pattern in action_urls()
     ],
+    path("v1/employers/", views.EmployerLookupView.as_view(), name="employers"),
     path("v1/statistics/", views.StatisticsView.as_view(), name="statistics"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,6 +33,7 @@ from api.serializers import (
     CaseDetailSerializer,
     CasePageSerializer,
     CaseSummarySerializer,
+    EmployerLookupSerializer,
     EventSerializer,
     IntakeResultSerializer,
     IntakeSerializer,
@@ -42,6 +43,7 @@ from cases.dashboard import figures as dashboard_figures
 from cases.dashboard import params as dashboard_params
 from cases.filters import CaseFilter
 from cases.models import Case, Channel, EventKind, Letter
+from cases.validators import validate_kvk_number
 
 
 def _owner(request: Request) -> str:
@@ -263,7 +265,8 @@ class CaseDetailView(APIView):
 
 
 class CaseEventsView(APIView):
-    """The timeline of a melding (views of melder data are audit records, not listed)."""
+    """The timeline of a melding, oldest first (views of melder data are audit records, not
+    listed)."""
 
     @extend_schema(
         operation_id="meldingen_events",
@@ -271,7 +274,10 @@ class CaseEventsView(APIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         case = _visible_case(request, reference)
-        events = [e for e in case.events.all() if e.kind != EventKind.MELDER_VIEWED]
+        events = sorted(
+            (e for e in case.events.all() if e.kind != EventKind.MELDER_VIEWED),
+            key=lambda e: (e.created_at, e.pk),
+        )  # in the order they happened (the case page shows the newest first)
         people = selectors.people_named_in(events)
         return Response(EventSerializer(events, many=True, context={"people": people}).data)
 
@@ -304,6 +310,40 @@ class LetterView(APIView):
         )
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+# ---------------------------------------------------------------------------
+# Employers
+
+
+class EmployerLookupView(APIView):
+    """The registered establishments with a KvK number, for registering a melding: case
+    workers only (which employers are registered is itself not public)."""
+
+    user_rule = staticmethod(permissions.can_register)
+
+    @extend_schema(
+        operation_id="employers_lookup",
+        parameters=[
+            OpenApiParameter(
+                "kvk",
+                {"type": "string", "pattern": r"^[0-9]{8}$"},
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The KvK number (8 digits).",
+            )
+        ],
+        responses={200: EmployerLookupSerializer, **schema.problems(400, 401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        kvk = request.query_params.get("kvk", "")
+        try:
+            validate_kvk_number(kvk)
+        except DjangoValidationError as exc:
+            message = _("One or more filter parameters are invalid.")
+            raise Problem(400, message, errors={"kvk": list(exc.messages)}) from exc
+        employers = selectors.employers_by_kvk(kvk)
+        return Response(EmployerLookupSerializer({"kvk_number": kvk, "employers": employers}).data)
 
 
 # ---------------------------------------------------------------------------

@@ -159,3 +159,23 @@ def test_a_letter_download_is_checked_and_recorded(
     assert_problem(api.get(f"{CASES}{case.reference}/letters/2/"), 404)
     api.force_login(other_inspector)
     assert_problem(api.get(url), 404)
+
+
+def test_employer_lookup_by_kvk(api: APIClient, inspector, intake_token: Token) -> None:
+    from tests.factories import EmployerFactory
+
+    EmployerFactory(
+        name="Vestiging Noord", kvk_number="34567890", establishment_number="000011112222"
+    )
+    EmployerFactory(name="Hoofdkantoor", kvk_number="34567890")
+    api.force_login(inspector)
+    body = api.get("/api/v1/employers/", {"kvk": "34567890"}).json()
+    assert [e["name"] for e in body["employers"]] == ["Hoofdkantoor", "Vestiging Noord"]
+    assert body["employers"][1]["establishment_number"] == "000011112222"
+    assert api.get("/api/v1/employers/", {"kvk": "99999999"}).json()["employers"] == []
+    problem = assert_problem(api.get("/api/v1/employers/", {"kvk": "123"}), 400)
+    assert list(problem["errors"]) == ["kvk"]
+    # Which employers are registered is not for a public web form.
+    assert_problem(
+        APIClient().get("/api/v1/employers/?kvk=34567890", headers=intake_token.header), 403
+    )

@@ -125,6 +125,9 @@ ROWS: list[Row] = [
         label="no letter yet",
     ),
     Row("api:statistics", "get", statuses(supervisor=200, statistics_token=200)),
+    # Allowed callers get 400 here: the row sends no KvK number (tests/api/test_cases.py
+    # looks one up).
+    Row("api:employers", "get", statuses(inspector=400, supervisor=400, inspector_token=400)),
     Row(
         "api:schema",
         "get",
