@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import factory.random
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -18,6 +20,16 @@ from tests.factories import make_user
 pytest.register_assert_rewrite("tests.helpers")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The seed of the factories' random data (Faker names, ...). Every test gets its own random
+# state derived from this and its node id, so a test sees the same data however the suite is
+# split or ordered; run with another TEST_SEED to try other data (README, "Tests").
+TEST_SEED = os.environ.get("TEST_SEED", "0")
+
+
+@pytest.fixture(autouse=True)
+def _seeded_factories(request: pytest.FixtureRequest) -> None:
+    """factory_boy's and Faker's random state, seeded per test (TEST_SEED + the test's id)."""
+    factory.random.reseed_random(zlib.crc32(f"{TEST_SEED}:{request.node.nodeid}".encode()))
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import pytest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import services
 from cases.models import Agreement, Case, Event, EventKind, State
@@ -302,7 +303,7 @@ def test_stale_page_is_refused_and_shows_what_changed(client, inspector, supervi
     html = response.content.decode()
     assert "intussen gewijzigd" in html
     assert "Werkgever gebeld" in html  # the change made meanwhile
-    assert supervisor.get_full_name() in html
+    assert escape(supervisor.get_full_name()) in html  # a name such as “van 't Erve”
     assert "Mijn getypte aantekening" in html and "de heer K. Jansen" in html
     assert fresh(case).calls.count() == 1
     # The form shown again carries the current version: after checking, sending it works.

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases.models import Case, Event, EventKind, Melder, State
 from cases.services import MelderInput
@@ -107,7 +108,7 @@ def test_intake_warning_names_only_cases_the_user_may_see(
     assert theirs.reference not in page
     assert f'<a href="/meldingen/{queue.reference}/">{queue.reference}</a>' in page
     assert "nog 1 andere melding over Gedeeld Bedrijf B.V. die u niet kunt inzien" in page
-    assert supervisor.get_full_name() in page
+    assert escape(supervisor.get_full_name()) in page
 
 
 def test_field_errors_are_dutch_complete_and_keep_the_input(client, inspector) -> None:
