@@ -330,3 +330,69 @@ def test_case_page_query_count_does_not_grow_with_history(client, inspector) -> 
             assert page(client, case).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------------------
+# Two people taking the same case from the intake queue
+
+
+@pytest.mark.parametrize("route", ["oppakken", "actie"])
+def test_whoever_loses_the_race_to_take_a_case_is_told_who_took_it(
+    client, inspector, other_inspector, supervisor, route
+) -> None:
+    case = intake(supervisor, melder=SECRET, description=TEXT)
+    seen = fresh(case).version
+    services.case_take(case=case, actor=other_inspector, version=seen)  # the winner
+    client.force_login(inspector)
+    url = (
+        reverse("case_take", args=[case.reference])
+        if route == "oppakken"
+        else reverse("case_action", args=[case.reference, "take"])
+    )
+    response = client.post(url, {"version": seen})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "al opgepakt door" in html
+    assert escape(other_inspector.get_full_name()) in html
+    assert case.reference in html
+    assert f'href="{reverse("intake_queue")}"' in html
+    # Nothing else about the case.
+    for secret in (SECRET.name, SECRET.email, TEXT, case.employer.name, "Niet mogen thuiswerken"):
+        assert secret not in html
+    assert fresh(case).assignee == other_inspector
+
+
+def test_a_case_assigned_from_the_queue_counts_as_taken_too(
+    client, inspector, other_inspector, supervisor
+) -> None:
+    case = intake(supervisor)
+    services.case_assign(case=case, actor=supervisor, version=1, assignee=other_inspector)
+    client.force_login(inspector)
+    response = client.post(reverse("case_take", args=[case.reference]), {"version": 1})
+    assert response.status_code == 409
+    assert escape(other_inspector.get_full_name()) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("take", {"version": 2}),  # not the version the case had in the queue
+        ("take", {"version": "abc"}),
+        ("take", {}),
+        ("close", {"version": 1, "outcome": "ingetrokken"}),  # not a take
+    ],
+)
+def test_other_posts_on_a_case_out_of_scope_stay_404(
+    client, inspector, other_inspector, action, data
+) -> None:
+    case = case_in_state(State.RECEIVED, inspector=other_inspector)
+    client.force_login(inspector)
+    response = client.post(reverse("case_action", args=[case.reference, action]), data)
+    assert response.status_code == 404
+    assert escape(other_inspector.get_full_name()) not in response.content.decode()
+
+
+def test_a_case_never_in_the_queue_is_not_confused_with_a_race(client, inspector) -> None:
+    client.force_login(inspector)
+    response = client.post(reverse("case_take", args=["TW-2021-99999"]), {"version": 1})
+    assert response.status_code == 404

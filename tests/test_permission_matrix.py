@@ -33,6 +33,7 @@ class World:
     own: Case
     others: Case
     queue: Case
+    taken: Case  # was in the intake queue at version 1; another inspector took it since
 
     def user(self, role: str) -> Any:
         return (
@@ -105,6 +106,16 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"reference": w.others.reference},
         data=lambda w: {"version": w.others.version},
         label="another inspector's case",
+    ),
+    Row(
+        "case_take",
+        "post",
+        # The race loser: who took it (409, nothing else about the case). The supervisor
+        # sees the case, so their stale page is the "changed meanwhile" page (409 too).
+        pages(no_role=403, functional_admin=403, inspector=409, supervisor=409),
+        kwargs=lambda w: {"reference": w.taken.reference},
+        data=lambda w: {"version": 1},
+        label="taken meanwhile",
     ),
     Row(
         "case_detail",
@@ -288,7 +299,15 @@ def world(inspector, other_inspector, supervisor, functional_admin, no_role_user
         own=case_in_state(State.UNDER_INVESTIGATION, inspector=inspector),
         others=case_in_state(State.RECEIVED, inspector=other_inspector),
         queue=intake(supervisor),
+        taken=_taken_meanwhile(supervisor, other_inspector),
     )
+
+
+def _taken_meanwhile(registrar: Any, taker: Any) -> Case:
+    from cases.services import case_take
+
+    case = intake(registrar)
+    return case_take(case=case, actor=taker, version=case.version)
 
 
 @pytest.mark.parametrize("role", ROLES)
