@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
+from cases.maintenance import allow_event_purge
 from tools.kamerbrief_fixture import STAFF
 
 DEMO_PASSWORD = "Thuiswerk-2021!"  # noqa: S105 - a published demo password, DEBUG only
@@ -23,7 +24,8 @@ def prepare_demo(*, verbosity: int = 0) -> list[str]:
             "The demo database is only prepared with DEBUG=true; it deletes all data."
         )
     call_command("migrate", interactive=False, verbosity=verbosity)
-    call_command("flush", interactive=False, verbosity=verbosity)
+    with allow_event_purge():
+        call_command("flush", interactive=False, verbosity=verbosity)
     call_command("loaddata", "kamerbrief_2021", verbosity=verbosity)
     users = get_user_model().objects.filter(username__in=DEMO_USERS)
     for user in users:

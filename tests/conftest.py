@@ -10,8 +10,10 @@ import factory.random
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.core.management.commands.flush import Command as FlushCommand
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
+from cases.maintenance import allow_event_purge
 from cases.models import Role
 from tests.factories import make_user
 
@@ -30,6 +32,22 @@ TEST_SEED = os.environ.get("TEST_SEED", "0")
 def _seeded_factories(request: pytest.FixtureRequest) -> None:
     """factory_boy's and Faker's random state, seeded per test (TEST_SEED + the test's id)."""
     factory.random.reseed_random(zlib.crc32(f"{TEST_SEED}:{request.node.nodeid}".encode()))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flushes_may_empty_the_event_table() -> Iterator[None]:
+    """Transactional tests end with `flush`, which truncates every table. On PostgreSQL the
+    Event table refuses that unless the session sets the purge flag (cases.maintenance):
+    test flushes set it, nothing else in the tests does."""
+    original = FlushCommand.handle
+
+    def handle(self: FlushCommand, **options: Any) -> None:
+        with allow_event_purge(options.get("database") or DEFAULT_DB_ALIAS):
+            original(self, **options)
+
+    FlushCommand.handle = handle  # type: ignore[method-assign]
+    yield
+    FlushCommand.handle = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
