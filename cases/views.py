@@ -178,7 +178,14 @@ def all_cases(request: AuthenticatedRequest) -> HttpResponse:
 def case_create(request: AuthenticatedRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
     if request.method == "POST":
-        case = _register(request, form)
+        try:
+            case = _register(request, form)
+        except services.DuplicateIntakeError as exc:
+            # The same form again: show the melding its first sending registered.
+            messages.info(request, exc.message)
+            if permissions.can_view_case(request.user, exc.case):
+                return redirect("case_detail", exc.case.reference)
+            return redirect("intake_queue")
         if case is not None:
             _announce_intake(request, case)
             return redirect("intake_queue")
@@ -193,9 +200,13 @@ def _register(request: AuthenticatedRequest, form: IntakeForm) -> Case | None:
             # Still report what the services find wrong in the rest of the input.
             services.validate_intake(**form.intake_input())
             return None
-        return services.case_intake(actor=request.user, **form.intake_input())
+        return services.case_intake(
+            actor=request.user, token=form.submission_token(), **form.intake_input()
+        )
     except ValidationError as exc:
         apply_service_errors(form, exc)
+    except services.DuplicateIntakeError:
+        raise
     except services.ServiceError as exc:
         form.add_error(None, exc.message)
     return None

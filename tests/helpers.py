@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -115,6 +116,7 @@ def intake(
     employer: Employer | None = UNSET,
     reported_employer: services.EmployerInput | None = UNSET,
     melder: services.MelderInput | None = None,
+    token: uuid.UUID | None = None,
 ) -> Case:
     """Register a melding through `services.case_intake`; the arguments are the service's own.
 
@@ -133,6 +135,7 @@ def intake(
         employer=None if employer is UNSET else employer,
         reported_employer=None if reported_employer is UNSET else reported_employer,
         melder=melder,
+        token=token,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,32 @@ def test_triage_due_is_configurable(inspector: User, settings: Any) -> None:
     settings.TRIAGE_WORKING_DAYS = 1
     case = intake(inspector, received_at=dt.datetime(2021, 4, 1, 10, 0, tzinfo=AMS))
     assert fresh(case).triage_due == dt.date(2021, 4, 6)
+
+
+# ---------------------------------------------------------------------------
+# The intake form's one-time token
+
+
+def test_the_same_token_registers_one_melding(inspector: User) -> None:
+    token = uuid.uuid4()
+    first = intake(inspector, token=token)
+    counter = ReferenceCounter.objects.get().last_number
+    with pytest.raises(services.DuplicateIntakeError) as info:
+        intake(inspector, token=token)
+    assert info.value.case == first
+    assert "Er is geen tweede melding gemaakt." in info.value.message
+    assert first.reference in info.value.message
+    assert Case.objects.count() == 1
+    assert Event.objects.filter(kind="intake").count() == 1
+    assert ReferenceCounter.objects.get().last_number == counter  # no number used up
+    second = intake(inspector, token=uuid.uuid4())
+    assert number(second.reference)[1] == number(first.reference)[1] + 1
+
+
+def test_another_users_token_is_refused(inspector: User, other_inspector: User) -> None:
+    token = uuid.uuid4()
+    intake(inspector, token=token)
+    with pytest.raises(services.ServiceError) as info:
+        intake(other_inspector, token=token)
+    assert not isinstance(info.value, services.DuplicateIntakeError)
+    assert Case.objects.count() == 1
