@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "cases",
 ]
 
@@ -226,6 +228,12 @@ TRIAGE_WORKING_DAYS = env_int("TRIAGE_WORKING_DAYS", 5)
 CALL_WORKING_DAYS = env_int("CALL_WORKING_DAYS", 10)
 # Retention: melder data, description and call notes are anonymised this long after closing.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 7)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
+
+# Background jobs (retention, ...): django-tasks on this database; the worker is
+# `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Logging never includes request bodies; melder data is never logged.
 LOGGING = {

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0010_event_no_delete_or_truncate'),
+        ("cases", "0010_event_no_delete_or_truncate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='intake_token',
-            field=models.UUIDField(blank=True, editable=False, null=True, unique=True, verbose_name='intake form token'),
+            model_name="case",
+            name="intake_token",
+            field=models.UUIDField(
+                blank=True, editable=False, null=True, unique=True, verbose_name="intake form token"
+            ),
         ),
     ]
