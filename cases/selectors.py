@@ -33,6 +33,7 @@ from cases.models import (
     EventKind,
     Letter,
     Outcome,
+    RoleGrant,
     State,
 )
 from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
@@ -246,4 +247,15 @@ def taken_from_queue(user: AnyUser, reference: str, version: int | None) -> Take
         reference=reference,
         taken_by=taker.get_full_name() or taker.get_username(),
         taken_at=first["created_at"],
+    )
+
+
+def unacknowledged_role_grants(user: AnyUser) -> list[RoleGrant]:
+    """For a team leader: grants of roles that see melder data nobody has acknowledged yet."""
+    if not permissions.is_supervisor(user):
+        return []
+    return list(
+        RoleGrant.objects.filter(acknowledged_at__isnull=True)
+        .select_related("user", "granted_by")
+        .order_by("granted_at", "pk")
     )

@@ -11,13 +11,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from cases import permissions, selectors, services
 from cases.access import (
@@ -27,7 +32,8 @@ from cases.access import (
 )
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
-from cases.models import Case, State
+from cases.models import Case, RoleGrant, State
+from cases.services import accounts
 from cases.types import AuthenticatedRequest
 
 PAGE_SIZE = 50
@@ -66,8 +72,21 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "all_cases_counted": permissions.is_supervisor(request.user),
         "kamerbrief_period": selectors.KAMERBRIEF_PERIOD,
         "is_case_worker": is_case_worker,
+        "role_grants": selectors.unacknowledged_role_grants(request.user),
     }
     return render(request, "cases/home.html", context)
+
+
+@supervisor_required
+@require_POST
+def role_grant_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A team leader has seen a grant of a role that sees melder data (start page)."""
+    grant = get_object_or_404(RoleGrant, pk=pk)
+    try:
+        accounts.role_grant_acknowledge(actor=request.user, grant=grant)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("home")
 
 
 # ---------------------------------------------------------------------------

@@ -62,6 +62,15 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture
+def client() -> Any:
+    """pytest-django's `client`, with a `login()` that goes through django-axes
+    (tests.helpers.SignInClient)."""
+    from tests.helpers import SignInClient  # after register_assert_rewrite above
+
+    return SignInClient()
+
+
+@pytest.fixture
 def require_postgres() -> None:
     """Tests that need real row locks. Skipped on SQLite, but never silently in CI."""
     if connection.vendor != "postgresql":
@@ -104,6 +113,11 @@ def supervisor(db) -> User:
 @pytest.fixture
 def functional_admin(db) -> User:
     return make_user(Role.FUNCTIONEEL_BEHEERDER, username="beheerder", is_staff=True)
+
+
+@pytest.fixture
+def privacy_officer(db) -> User:
+    return make_user(Role.PRIVACYFUNCTIONARIS, username="privacy")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -73,6 +73,25 @@ class _Unset:
 
 # An argument not given; None is a value, handed to the service as missing input.
 UNSET: Any = _Unset()
+
+
+# ---------------------------------------------------------------------------
+# Signing in
+
+
+class SignInClient(Client):
+    """Django's test client, whose `login()` signs in the way the login page does: through
+    django-axes (throttling per username and address), which needs the request. The
+    `client` fixture is one; `force_login` skips the password and axes as before."""
+
+    REMOTE_ADDR = "127.0.0.1"
+
+    def login(self, **credentials: Any) -> bool:
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = self.REMOTE_ADDR
+            credentials["request"] = request
+        return super().login(**credentials)
 
 
 # ---------------------------------------------------------------------------
