@@ -15,7 +15,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -227,10 +227,10 @@ def _after(request: AuthenticatedRequest, case: Case, action: Action) -> HttpRes
     """Back to where the user came from (`next`, if it is on this site), else the case page
     at the section of the action; home if the user may no longer see the case."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # a path, never read as a view name
     if not permissions.can_view_case(request.user, Case.objects.get(pk=case.pk)):
         return redirect("home")
     url = reverse("case_detail", args=[case.reference])

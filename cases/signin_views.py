@@ -48,7 +48,7 @@ class CodeForm(forms.Form):
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -88,7 +88,7 @@ def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
         return _after_step(request)
     if not accounts.has_second_factor(user):
         return _after_step(request)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = accounts.two_factor_verify(user=user, code=form.code_text())
         if device is not None:
@@ -118,7 +118,7 @@ def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
     if accounts.has_second_factor(user):
         return _after_step(request)
     key = _setup_key(request)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = accounts.two_factor_enrol(user=user, key=key, code=form.code_text())
@@ -145,7 +145,9 @@ def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_change(request: AuthenticatedRequest) -> HttpResponse:
     """Choose a new password; required at sign-in when someone else set the current one."""
-    form = PasswordChangeForm(user=request.user, data=request.POST or None)
+    form = PasswordChangeForm(
+        user=request.user, data=request.POST if request.method == "POST" else None
+    )
     required = bool(request.session.get(MUST_CHANGE_PASSWORD))
     if request.method == "POST" and form.is_valid():
         form.save()

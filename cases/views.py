@@ -195,7 +195,8 @@ def all_cases(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(permissions.can_register)
 @require_http_methods(["GET", "POST"])
 def case_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
+    bound = request.POST if request.method == "POST" else None  # an empty POST too
+    form = IntakeForm(bound, initial=IntakeForm.initial_now())
     if request.method == "POST":
         try:
             case = _register(request, form)
