@@ -201,7 +201,7 @@ def access_request(request: AuthenticatedRequest) -> HttpResponse:
     }
     if not as_pdf:
         return render(request, "cases/privacy/access_request.html", context)
-    html = render_to_string("cases/privacy/access_request_pdf.html", context)
+    html = render_to_string("cases/letters/access_request.html", context)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="inzageverzoek-{stamp}.pdf"'
