@@ -530,7 +530,7 @@ def main() -> int:
             conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
 
     database = "PostgreSQL" if pg_name else "SQLite"
-    print(f"gunicorn, DEBUG off, two-factor sign-in on, {database}; application: {app}")
+    print(f"gunicorn, DEBUG off (two-factor sign-in where it exists), {database}; app: {app}")
     print(f"{'#':<3} {'probe':<62} {'before (issue)':<18} now")
     for probe in probes:
         mark = "fixed" if probe.fixed else "NOT FIXED"
