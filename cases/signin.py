@@ -21,8 +21,8 @@ from cases import permissions
 
 # Set in the session at sign-in when someone else set the password (cases.signals).
 MUST_CHANGE_PASSWORD = "must_change_password"  # noqa: S105 - a session key
-# Pages a user may open while a step is pending.
-STEP_PAGES = frozenset({"login", "logout", "health", "otp_verify", "otp_setup", "password_change"})
+# Pages a user may open whatever step is pending; besides these, only the step itself.
+ALWAYS_OPEN = frozenset({"login", "logout", "health"})
 
 
 def is_verified(user: User) -> bool:
@@ -56,10 +56,10 @@ class SignInStepsMiddleware:
     ) -> HttpResponse | None:
         match = request.resolver_match
         name = match.url_name if match is not None and not match.namespace else None
-        if name in STEP_PAGES:
+        if name in ALWAYS_OPEN:
             return None
         step = next_step(request)
-        if not step:
+        if not step or name == step:
             return None
         target = settings.LOGIN_REDIRECT_URL if request.method != "GET" else request.get_full_path()
         return redirect(f"{reverse(step)}?{urlencode({'next': target})}")

@@ -244,3 +244,16 @@ def test_a_password_set_by_someone_else_must_be_changed_at_sign_in(
     client.post(reverse("logout"))
     assert client.login(username="teamleider", password="Een-eigen-wachtwoord-2031")
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+@pytest.mark.usefixtures("otp_required")
+def test_the_password_cannot_be_changed_before_the_second_factor(
+    client, supervisor, functional_admin
+) -> None:
+    accounts.password_set_by_other(actor=functional_admin, user=supervisor)
+    sign_in(client, "teamleider")
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("otp_setup"))
+    enrol(client)
+    assert client.get(reverse("password_change")).status_code == 200
