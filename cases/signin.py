@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 
 from cases import permissions
@@ -61,5 +61,9 @@ class SignInStepsMiddleware:
         step = next_step(request)
         if not step or name == step:
             return None
-        target = settings.LOGIN_REDIRECT_URL if request.method != "GET" else request.get_full_path()
+        target = (
+            resolve_url(settings.LOGIN_REDIRECT_URL)
+            if request.method != "GET"
+            else request.get_full_path()
+        )
         return redirect(f"{reverse(step)}?{urlencode({'next': target})}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import binascii
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 import django_otp
 import segno
@@ -16,7 +17,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,14 +53,14 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return str(settings.LOGIN_REDIRECT_URL)
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _after_step(request: HttpRequest) -> HttpResponse:
     """On to the next sign-in step, or where the user was going."""
     step = next_step(request)
     if step:
-        return redirect(f"{_reverse(step)}?next={_next_url(request)}")
+        return redirect(f"{_reverse(step)}?{urlencode({'next': _next_url(request)})}")
     return redirect(_next_url(request))
 
 
