@@ -396,3 +396,19 @@ def test_a_case_never_in_the_queue_is_not_confused_with_a_race(client, inspector
     client.force_login(inspector)
     response = client.post(reverse("case_take", args=["TW-2021-99999"]), {"version": 1})
     assert response.status_code == 404
+
+
+def test_a_name_with_an_apostrophe_is_shown_escaped(client, inspector) -> None:
+    """The name that once made test_stale_page_is_refused_and_shows_what_changed fail at
+    random: pages escape it (&#x27;), so tests compare escaped text."""
+    from cases.models import Role
+    from tests.factories import make_user
+
+    leader = make_user(Role.TEAMLEIDER, first_name="Nick", last_name="van 't Erve")
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    seen_version, seen_at = fresh(case).version, timezone.now().isoformat()
+    record_reached_call(case, leader)
+    client.force_login(inspector)
+    html = act(client, case, "call", version=seen_version, seen_at=seen_at).content.decode()
+    assert "Nick van 't Erve" not in html
+    assert escape("Nick van 't Erve") in html
