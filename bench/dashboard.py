@@ -32,6 +32,7 @@ DB = "bench_dashboard"
 
 
 CLEAR = """
+SET app.allow_event_purge = 'on';
 TRUNCATE cases_call, cases_case_topics, cases_case, cases_employer RESTART IDENTITY CASCADE;
 """
 

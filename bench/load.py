@@ -33,11 +33,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from totp import totp_code
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "Belasting-Test-2021!"  # noqa: S105 - throwaway users in a throwaway database
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REGISTERED = re.compile(r"(TW-\d{4}-\d{5})")
+KEYS: dict[str, str] = {}  # username -> hex key of the user's authenticator device
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -79,16 +82,24 @@ class Client:
         return status, location
 
     def login(self, username: str) -> None:
+        """Sign in as a person does, the second factor included, so that the session is
+        verified (every user has an authenticator device with a known key, KEYS)."""
         status, _location = self.post(
             "/inloggen/", "/inloggen/", {"username": username, "password": PASSWORD}
         )
         if status != 302:
             raise RuntimeError(f"login failed for {username}: {status}")
+        status, _location = self.post(
+            "/inloggen/code/", "/inloggen/code/", {"code": totp_code(KEYS[username])}
+        )
+        if status != 302:
+            raise RuntimeError(f"second factor refused for {username}: {status}")
 
 
 def intake_data(label: str) -> dict[str, Any]:
     return {
-        "received_date": time.strftime("%Y-%m-%d"),
+        # Yesterday: 08:00 today is still in the future early in the morning.
+        "received_date": time.strftime("%Y-%m-%d", time.localtime(time.time() - 86400)),
         "received_time": "08:00",
         "channel": "webformulier",
         "topics": ["niet_mogen_thuiswerken"],
@@ -179,9 +190,13 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     group = Group.objects.get(name="Inspecteur")
     names = [f"belasting{i}" for i in range(args.clients)]
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     for name in names:
         user = User.objects.create_user(name, password=PASSWORD, first_name=name)
         user.groups.add(group)
+        KEYS[name] = secrets.token_hex(20)
+        TOTPDevice.objects.create(user=user, name="load", key=KEYS[name])
     registrar = User.objects.get(username=names[0])
     race_cases = [
         services.case_intake(
@@ -278,7 +293,7 @@ def main() -> int:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     server = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: this process {own:.0f} MB, largest gunicorn process {server:.0f} MB")
-    print("(4xx: clients that lost a race for a queue case get a 404 once it is taken)")
+    print("(4xx: clients that lost a race for a queue case get a 409 once it is taken)")
     connections.close_all()
     if pg_name:
         import psycopg

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.fields import SaneDateField, SaneDateTimeField
 from cases.models import (
     CLOSE_OUTCOMES,
     DECLINE_OUTCOMES,
@@ -44,7 +45,7 @@ class ActionForm(forms.Form):
     """The base of every action form: the version seen, and the parsed input."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    seen_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    seen_at = SaneDateTimeField(widget=forms.HiddenInput, required=False)
 
     # Service error keys shown under another field of this form.
     FIELD_ALIASES: ClassVar[dict[str, str]] = {}
@@ -79,7 +80,7 @@ class PlainActionForm(ActionForm):
 class MomentMixin(forms.Form):
     """Date and time of a call, in Europe/Amsterdam."""
 
-    called_date = forms.DateField(
+    called_date = SaneDateField(
         label=_("Call date"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
     )
     called_time = forms.TimeField(
@@ -270,7 +271,7 @@ class AgreementForm(ActionForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    due_date = forms.DateField(
+    due_date = SaneDateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
     )
 
@@ -349,7 +350,7 @@ class LetterForm(ActionForm):
 
 
 class MarkSentForm(LetterForm):
-    sent_at = forms.DateField(
+    sent_at = SaneDateField(
         label=_("Sent on"), required=False, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d")
     )
     sent_via = forms.ChoiceField(

@@ -35,6 +35,7 @@ from cases.models import (
     Sector,
     Topic,
 )
+from cases.services import accounts
 
 _M = TypeVar("_M", bound=Model)
 _Child = TypeVar("_Child", bound=Model)
@@ -127,6 +128,8 @@ class AuditedUserAdmin(NoDeleteMixin[User], UserAdmin[User]):
             readonly += ["groups", "is_staff", "is_active"]
         return readonly
 
+    actions = ["reset_two_factor"]
+
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         fields = sorted(f for f in form.changed_data if f not in {"groups", "password"})
@@ -140,6 +143,9 @@ class AuditedUserAdmin(NoDeleteMixin[User], UserAdmin[User]):
                     "fields": fields + (["password"] if "password" in form.changed_data else []),
                 },
             )
+        if not change:
+            # A new account's first password is set by whoever creates it.
+            accounts.password_set_by_other(actor=acting_user(request), user=obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         obj: User = form.instance
@@ -147,16 +153,38 @@ class AuditedUserAdmin(NoDeleteMixin[User], UserAdmin[User]):
         before = set(obj.groups.values_list("name", flat=True))
         super().save_related(request, form, formsets, change)
         after = set(obj.groups.values_list("name", flat=True))
-        if before != after:
-            record_event(
-                kind=EventKind.ROLE_CHANGED,
-                actor=request.user,
-                data={
-                    "user_id": obj.pk,
-                    "username": obj.username,
-                    "groups_added": sorted(after - before),
-                    "groups_removed": sorted(before - after),
-                },
+        # An Event, and the grants of roles that see melder data for the team leaders.
+        accounts.roles_changed(actor=acting_user(request), user=obj, before=before, after=after)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Setting someone's password here is an Event, and they must choose a new one at
+        their next sign-in."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            accounts.password_set_by_other(actor=acting_user(request), user=user)
+        return response
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = acting_user(request)
+        done = []
+        for user in queryset:
+            try:
+                accounts.two_factor_reset(actor=actor, user=user)
+            except services.ServiceError as exc:
+                messages.error(request, exc.message)
+            else:
+                done.append(user.get_username())
+        if done:
+            messages.success(
+                request,
+                _(
+                    "Two-factor sign-in reset for: {users}. They set it up again at their next "
+                    "sign-in."
+                ).format(users=", ".join(done)),
             )
 
 

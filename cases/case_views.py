@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -208,7 +208,9 @@ def case_action(request: AuthenticatedRequest, reference: str, action: str) -> H
     spec = workflow.ACTIONS.get(action)
     if spec is None or not spec.is_write or not spec.form:
         raise Http404
-    case = _case_or_404(request, reference)
+    case = selectors.case_page(request.user, reference)
+    if case is None:
+        return _not_visible(request, reference, spec)
     row = request.POST.get(ROW_FIELD.get(spec.per, ""), "")
     form = spec.form_class(request.POST, case=case, user=request.user, auto_id=auto_id(action, row))
     form.is_valid()  # parsing only; the service validates and says what is wrong
@@ -227,6 +229,18 @@ def case_action(request: AuthenticatedRequest, reference: str, action: str) -> H
         return _render(request, case, bound=(spec, form))
     messages.success(request, _with_case_link(request, case, done_message(spec, case, result)))
     return _after(request, case, spec)
+
+
+def _not_visible(request: AuthenticatedRequest, reference: str, spec: Action) -> HttpResponse:
+    """A case outside the user's scope is a 404, except for whoever lost the race to take it
+    from the intake queue: 409, who took it and when, and nothing else about the case."""
+    if spec.name == "take":
+        form = spec.form_class(request.POST, case=Case(version=0))
+        form.is_valid()
+        taken = selectors.taken_from_queue(request.user, reference, form.posted_version())
+        if taken is not None:
+            return render(request, "cases/taken_meanwhile.html", {"taken": taken}, status=409)
+    raise Http404
 
 
 @case_worker_required
@@ -251,10 +265,10 @@ def _after(request: AuthenticatedRequest, case: Case, action: Action) -> HttpRes
     """Back to where the user came from (`next`, if it is on this site), else the case page
     at the section of the action; home if the user may no longer see the case."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # a path, never read as a view name
     if not permissions.can_view_case(request.user, Case.objects.get(pk=case.pk)):
         return redirect("home")
     url = reverse("case_detail", args=[case.reference])

@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "is_case_worker": permissions.is_case_worker(user),
             "is_supervisor": permissions.is_supervisor(user),
             "can_register": permissions.can_register(user),
+            "can_audit": permissions.can_audit(user),
             "is_staff": user.is_staff,
             "roles": ", ".join(auth.group_names(user)),
             "current": getattr(request.resolver_match, "url_name", ""),

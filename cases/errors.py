@@ -3,6 +3,11 @@ raises one has changed nothing."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
 
 class ServiceError(Exception):
     """A refused action."""
@@ -30,3 +35,13 @@ class InvalidStateError(ServiceError):
     """The case is not in a state or condition for the action."""
 
     code = "invalid_state"
+
+
+class DuplicateIntakeError(ServiceError):
+    """The intake form was sent again: `case` is the melding its first sending registered."""
+
+    code = "duplicate"
+
+    def __init__(self, message: str, *, case: Case) -> None:
+        super().__init__(message)
+        self.case = case

@@ -25,6 +25,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
+from cases.fields import SaneDateField
 from cases.models import (
     Agreement,
     AgreementStatus,
@@ -154,15 +155,21 @@ def assignee_choices() -> Iterable[tuple[str, str]]:
     return ((str(user.pk), user.get_full_name() or user.get_username()) for user in users)
 
 
+class SaneDateFilter(django_filters.DateFilter):
+    """A date between 1 January 2020 and a year from today (cases.fields)."""
+
+    field_class = SaneDateField
+
+
 class CaseFilter(django_filters.FilterSet):
     """No filter joins a multi-valued relation (topics use EXISTS), so none needs DISTINCT."""
 
-    received_after = django_filters.DateFilter(
+    received_after = SaneDateFilter(
         label=_("Received from"),
         method="filter_received_after",
         widget=forms.DateInput(attrs=DATE),
     )
-    received_before = django_filters.DateFilter(
+    received_before = SaneDateFilter(
         label=_("Received up to and including"),
         method="filter_received_before",
         widget=forms.DateInput(attrs=DATE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any, ClassVar
 
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.fields import SaneDateField
 from cases.models import TEXT_MAX, Channel, Topic
 from cases.services import EmployerInput, MelderInput
 
@@ -35,7 +37,7 @@ class IntakeForm(forms.Form):
     # Service error keys shown under another field.
     FIELD_ALIASES: ClassVar[dict[str, str]] = {"received_at": "received_date"}
 
-    received_date = forms.DateField(
+    received_date = SaneDateField(
         label=_("Date received"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -107,10 +109,21 @@ class IntakeForm(forms.Form):
         help_text=_("For example employee, temporary worker or works council member."),
     )
 
+    # One-time token: the same form sent twice registers one melding.
+    token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     @classmethod
     def initial_now(cls) -> dict[str, Any]:
         now = timezone.localtime()
-        return {"received_date": now.date(), "received_time": now.time().replace(second=0)}
+        return {
+            "received_date": now.date(),
+            "received_time": now.time().replace(second=0),
+            "token": uuid.uuid4(),
+        }
+
+    def submission_token(self) -> uuid.UUID | None:
+        token = self.cleaned_data.get("token")
+        return token if isinstance(token, uuid.UUID) else None
 
     def received_at(self) -> dt.datetime | None:
         day = self.cleaned_data.get("received_date")

@@ -24,6 +24,8 @@ from cases.types import AnyUser
 ACT = "cases.act_on_case"
 SUPERVISE = "cases.supervise_cases"
 ADD_CASE = "cases.add_case"
+AUDIT = "cases.audit_personal_data"
+MANAGE_USERS = "auth.change_user"
 
 
 def _active(user: AnyUser | None) -> bool:
@@ -133,6 +135,26 @@ def can_regenerate_letter(user: AnyUser | None, case: Case | None = None) -> boo
 
 def can_view_dashboard(user: AnyUser | None) -> bool:
     return is_supervisor(user)
+
+
+def can_audit(user: AnyUser | None) -> bool:
+    """The Privacyfunctionaris: who viewed melder data, Events by actor, access requests."""
+    return _active(user) and user is not None and user.has_perm(AUDIT)
+
+
+def can_manage_users(user: AnyUser | None) -> bool:
+    """The Functioneel beheerder: accounts and roles, in the admin."""
+    return _active(user) and user is not None and user.has_perm(MANAGE_USERS)
+
+
+def needs_second_factor(user: AnyUser | None) -> bool:
+    """Everyone who can see melder data or manage users signs in with a second factor."""
+    return bool(
+        is_case_worker(user)
+        or can_audit(user)
+        or can_manage_users(user)
+        or (user is not None and (user.is_staff or user.is_superuser))
+    )
 
 
 # ---------------------------------------------------------------------------

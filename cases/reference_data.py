@@ -89,6 +89,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "api.view_apitoken",
         "api.change_apitoken",
     ],
+    # Audits who viewed melder data and answers AVG access requests; handles no cases.
+    Role.PRIVACYFUNCTIONARIS: ["cases.audit_personal_data"],
 }
 
 
@@ -101,7 +103,7 @@ def _permissions(codes: list[str]) -> list[Permission]:
 
 
 def ensure_reference_data(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
-    """Create topics, sectors and the three role groups if they are missing.
+    """Create topics, sectors and the role groups if they are missing.
 
     Existing rows are left alone (a Functioneel beheerder may have renamed a topic);
     each role gets at least its baseline permissions.

@@ -24,6 +24,7 @@ from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import permissions
 from cases import validators as v
 from cases.filters import current_due, only_topic_q, received_between
 from cases.models import (
@@ -37,6 +38,7 @@ from cases.models import (
     EventKind,
     Letter,
     Outcome,
+    RoleGrant,
     State,
 )
 from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
@@ -341,4 +343,56 @@ def my_deadlines(user: Actor, today: dt.date | None = None) -> DueGroups:
         overdue=[i for i in items if i.due < today],
         this_week=[i for i in items if today <= i.due <= week_end],
         later=[i for i in items if i.due > week_end],
+    )
+
+
+# A case in the intake queue has not been written to since its intake: no action of the
+# workflow table applies to a received case that nobody has, except taking and assigning it,
+# and those take it out of the queue for good (an assignee is never removed). So every case
+# is at version 1 for as long as it sits in the queue (tests/test_workflow.py checks this).
+QUEUE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TakenMeanwhile:
+    """A case someone took from the intake queue while another user was about to."""
+
+    reference: str
+    taken_by: str
+    taken_at: dt.datetime
+
+
+def taken_from_queue(user: AnyUser, reference: str, version: int | None) -> TakenMeanwhile | None:
+    """Who took case `reference` out of the intake queue, and when, for a user who may take
+    cases and posted "take" at the version the case had in the queue; None otherwise.
+
+    Only for the race loser: nothing else about the case is read."""
+    if version != QUEUE_VERSION or not permissions.is_case_worker(user):
+        return None
+    first = (
+        Event.objects.filter(case__reference=reference, kind=EventKind.ASSIGNED)
+        .order_by("created_at", "pk")
+        .values("created_at", "data")
+        .first()
+    )
+    if first is None or first["data"].get("previous_assignee_id") is not None:
+        return None
+    taker = get_user_model().objects.filter(pk=first["data"].get("assignee_id")).first()
+    if taker is None:
+        return None
+    return TakenMeanwhile(
+        reference=reference,
+        taken_by=taker.get_full_name() or taker.get_username(),
+        taken_at=first["created_at"],
+    )
+
+
+def unacknowledged_role_grants(user: AnyUser) -> list[RoleGrant]:
+    """For a team leader: grants of roles that see melder data nobody has acknowledged yet."""
+    if not permissions.is_supervisor(user):
+        return []
+    return list(
+        RoleGrant.objects.filter(acknowledged_at__isnull=True)
+        .select_related("user", "granted_by")
+        .order_by("granted_at", "pk")
     )

@@ -26,8 +26,13 @@ def advance_counter_on_raw_save(
 def _on_login(sender: type[Actor], request: HttpRequest, user: Actor, **kwargs: Any) -> None:
     from cases.events import record_event
     from cases.models import EventKind
+    from cases.services.accounts import must_change_password
+    from cases.signin import MUST_CHANGE_PASSWORD
 
     record_event(kind=EventKind.LOGIN, actor=user, data={"user_id": user.pk})
+    session = getattr(request, "session", None)
+    if session is not None and must_change_password(user):
+        session[MUST_CHANGE_PASSWORD] = True
 
 
 def _on_logout(
@@ -48,7 +53,20 @@ def _on_login_failed(sender: str, credentials: dict[str, Any], **kwargs: Any) ->
     record_event(kind=EventKind.LOGIN_FAILED, actor=None, data={"username": username})
 
 
+def _on_locked_out(sender: str, username: str | None = None, **kwargs: Any) -> None:
+    """django-axes locked (or keeps locked) a username and address after too many failures."""
+    from cases.events import record_event
+    from cases.models import EventKind
+
+    record_event(
+        kind=EventKind.LOGIN_LOCKED, actor=None, data={"username": str(username or "")[:150]}
+    )
+
+
 def connect_auth_signals() -> None:
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_on_locked_out, dispatch_uid="cases_login_locked_event")
     user_logged_in.connect(_on_login, dispatch_uid="cases_login_event")
     user_logged_out.connect(_on_logout, dispatch_uid="cases_logout_event")
     user_login_failed.connect(_on_login_failed, dispatch_uid="cases_login_failed_event")

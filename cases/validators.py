@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 # ASCII digits only: Python's \d would also accept Arabic-Indic and other digits.
 KVK_PATTERN = r"^[0-9]{8}$"
 ESTABLISHMENT_PATTERN = r"^[0-9]{12}$"
-POSTCODE_PATTERN = r"^[1-9][0-9]{3} [A-Z]{2}$"
+# Dutch postcodes: four digits (no leading 0), a space, two capitals; PostNL never issues the
+# letter pairs SA, SD and SS. Spelled out without look-ahead, so that SQLite (Python's re) and
+# PostgreSQL check constraints read it the same way.
+POSTCODE_PATTERN = r"^[1-9][0-9]{3} ([A-RT-Z][A-Z]|S[BCE-RT-Z])$"
 REFERENCE_PATTERN = r"^TW-[0-9]{4}-[0-9]{5}$"
 # Dutch phone numbers: 10 digits starting with 0, or +31 followed by 9 digits; spaces and
 # dashes are allowed for readability.
@@ -41,7 +44,19 @@ def normalize_postcode(value: str) -> str:
     return f"{match.group(1)} {match.group(2).upper()}"
 
 
+NEVER_ISSUED_POSTCODE_LETTERS = ("SA", "SD", "SS")
+
+
 def validate_postcode(value: str) -> None:
+    if (
+        value
+        and value[-2:] in NEVER_ISSUED_POSTCODE_LETTERS
+        and re.fullmatch(r"[1-9][0-9]{3} [A-Z]{2}", value)
+    ):
+        raise ValidationError(
+            _("Postcodes with the letters SA, SD or SS do not exist. Check the postcode."),
+            code="invalid_postcode",
+        )
     if value and not re.fullmatch(POSTCODE_PATTERN, value):
         raise ValidationError(
             _("Fill in a Dutch postcode, for example 2511 DP."), code="invalid_postcode"

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from cases import permissions, selectors, services
 from cases.access import (
@@ -26,19 +32,27 @@ from cases.access import (
 )
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
-from cases.models import Case, State
+from cases.models import Case, RoleGrant, State
+from cases.services import accounts
 from cases.types import AuthenticatedRequest
 
 PAGE_SIZE = 50
 HOME_PAGE_SIZE = 25
+logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers; no login, no data."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness and database check for load balancers (GET or HEAD); no login, no data.
+
+    503 when the database does not answer, so the balancer takes this instance out."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.warning("health check: the database does not answer")
+        return JsonResponse({"status": "database unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
 
 
@@ -60,8 +74,21 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "all_cases_counted": permissions.is_supervisor(request.user),
         "kamerbrief_period": selectors.KAMERBRIEF_PERIOD,
         "is_case_worker": is_case_worker,
+        "role_grants": selectors.unacknowledged_role_grants(request.user),
     }
     return render(request, "cases/home.html", context)
+
+
+@supervisor_required
+@require_POST
+def role_grant_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A team leader has seen a grant of a role that sees melder data (start page)."""
+    grant = get_object_or_404(RoleGrant, pk=pk)
+    try:
+        accounts.role_grant_acknowledge(actor=request.user, grant=grant)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("home")
 
 
 # ---------------------------------------------------------------------------
@@ -222,9 +249,17 @@ def employer_lookup(request: AuthenticatedRequest) -> JsonResponse:
 @role_required(permissions.can_register)
 @require_http_methods(["GET", "POST"])
 def case_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None, initial=IntakeForm.initial_now())
+    bound = request.POST if request.method == "POST" else None  # an empty POST too
+    form = IntakeForm(bound, initial=IntakeForm.initial_now())
     if request.method == "POST":
-        case = _register(request, form)
+        try:
+            case = _register(request, form)
+        except services.DuplicateIntakeError as exc:
+            # The same form again: show the melding its first sending registered.
+            messages.info(request, exc.message)
+            if permissions.can_view_case(request.user, exc.case):
+                return redirect("case_detail", exc.case.reference)
+            return redirect("intake_queue")
         if case is not None:
             _announce_intake(request, case)
             return redirect("intake_queue")
@@ -246,9 +281,13 @@ def _register(request: AuthenticatedRequest, form: IntakeForm) -> Case | None:
             # Still report what the services find wrong in the rest of the input.
             services.validate_intake(**form.intake_input())
             return None
-        return services.case_intake(actor=request.user, **form.intake_input())
+        return services.case_intake(
+            actor=request.user, token=form.submission_token(), **form.intake_input()
+        )
     except ValidationError as exc:
         apply_service_errors(form, exc)
+    except services.DuplicateIntakeError:
+        raise
     except services.ServiceError as exc:
         form.add_error(None, exc.message)
     return None

@@ -6,6 +6,7 @@ environment variable; bad values fail loudly at start-up. See `.env.example`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -83,6 +84,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Before cases: its permissions must exist when cases gives the roles theirs.
     "api",
     "cases",
@@ -93,14 +100,20 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "inspectie.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "inspectie.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so that it sees what every other middleware answered for an API path.
+    # Turns what the middleware below and the views answer for an API path into problem+json.
     "api.problems.ProblemMiddleware",
+    # The second factor and a password someone else set come before any page (cases.signin).
+    "cases.signin.SignInStepsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "inspectie.urls"
@@ -187,8 +200,28 @@ WHITENOISE_ROOT = BASE_DIR / "public"
 # permission-checked views.
 DOCUMENT_ROOT = Path(os.environ.get("DOCUMENT_ROOT", str(BASE_DIR / "var" / "documents")))
 
+# django-axes first (it refuses a locked-out sign-in before the password is checked), then
 # Django's ModelBackend with permissions read in one query (cases/auth.py).
-AUTHENTICATION_BACKENDS = ["cases.auth.PermissionBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cases.auth.PermissionBackend"]
+
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one username
+# from one address, that pair is locked for LOGIN_COOLOFF_MINUTES (each further attempt
+# starts the wait again); a successful sign-in resets the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT must be at least 1.")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cases.signin_views.locked_out"
+# Failed and locked attempts are Events (cases.signals); no second log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp, TOTP with recovery codes) for every role that sees melder
+# data or manages users; enforced when OTP_REQUIRED (default: whenever DEBUG is off).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "Inspectie SZW thuiswerkmeldingen"
 
 # Sessions expire after inactivity.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
@@ -267,6 +300,12 @@ TRIAGE_WORKING_DAYS = env_int("TRIAGE_WORKING_DAYS", 5)
 CALL_WORKING_DAYS = env_int("CALL_WORKING_DAYS", 10)
 # Retention: melder data, description and call notes are anonymised this long after closing.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 7)
+if RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
+
+# Background jobs (retention, ...): django-tasks on this database; the worker is
+# `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Logging never includes request bodies; melder data is never logged.
 LOGGING = {
@@ -279,5 +318,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports every successful sign-in at INFO; failures stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }

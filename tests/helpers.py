@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -75,6 +76,25 @@ UNSET: Any = _Unset()
 
 
 # ---------------------------------------------------------------------------
+# Signing in
+
+
+class SignInClient(Client):
+    """Django's test client, whose `login()` signs in the way the login page does: through
+    django-axes (throttling per username and address), which needs the request. The
+    `client` fixture is one; `force_login` skips the password and axes as before."""
+
+    REMOTE_ADDR = "127.0.0.1"
+
+    def login(self, **credentials: Any) -> bool:
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = self.REMOTE_ADDR
+            credentials["request"] = request
+        return super().login(**credentials)
+
+
+# ---------------------------------------------------------------------------
 # Moments and the services' clock
 
 
@@ -115,6 +135,7 @@ def intake(
     employer: Employer | None = UNSET,
     reported_employer: services.EmployerInput | None = UNSET,
     melder: services.MelderInput | None = None,
+    token: uuid.UUID | None = None,
 ) -> Case:
     """Register a melding through `services.case_intake`; the arguments are the service's own.
 
@@ -133,6 +154,7 @@ def intake(
         employer=None if employer is UNSET else employer,
         reported_employer=None if reported_employer is UNSET else reported_employer,
         melder=melder,
+        token=token,
     )
 
 

@@ -402,3 +402,83 @@ def test_recorded_figures_are_read_only_in_the_admin(staff_supervisor: User) -> 
         == 403
     )
     assert FigureSnapshot.objects.filter(pk=snapshot.pk, received=3).exists()
+
+
+# ---------------------------------------------------------------------------
+# Role separation: passwords set here, roles granted here, two-factor resets
+
+
+def test_setting_someones_password_is_an_event_and_must_be_changed(
+    functional_admin: User, supervisor: User
+) -> None:
+    from cases.services import accounts
+
+    client = client_for(functional_admin)
+    url = reverse("admin:auth_user_password_change", args=[supervisor.pk])
+    response = client.post(
+        url, {"password1": "Gezet-door-beheer-2031", "password2": "Gezet-door-beheer-2031"}
+    )
+    assert response.status_code == 302
+    event = Event.objects.get(kind=EventKind.PASSWORD_SET)
+    assert event.actor_id == functional_admin.pk
+    assert event.data == {"user_id": supervisor.pk, "username": supervisor.username}
+    assert accounts.must_change_password(supervisor)
+
+
+def test_granting_the_teamleider_role_in_the_admin_is_shown_to_the_team_leaders(
+    functional_admin: User, no_role_user: User, supervisor: User
+) -> None:
+    from cases.models import RoleGrant
+
+    client = client_for(functional_admin)
+    url = admin_url(User, "change", no_role_user.pk)
+    page = client.get(url)
+    data = {
+        "username": no_role_user.username,
+        "is_active": "on",
+        "groups": [Group.objects.get(name=Role.TEAMLEIDER).pk],
+        **management_data(page),
+        "_save": "Opslaan",
+    }
+    assert client.post(url, data).status_code == 302
+    grant = RoleGrant.objects.get()
+    assert (grant.user_id, grant.role, grant.granted_by_id) == (
+        no_role_user.pk,
+        Role.TEAMLEIDER,
+        functional_admin.pk,
+    )
+    home = client_for(supervisor).get(reverse("home")).content.decode()
+    assert 'data-testid="role-grant"' in home
+
+
+def test_the_functional_admin_cannot_give_themselves_a_role(functional_admin: User) -> None:
+    client = client_for(functional_admin)
+    url = admin_url(User, "change", functional_admin.pk)
+    page = client.get(url)
+    client.post(
+        url,
+        {
+            "username": functional_admin.username,
+            "is_active": "on",
+            "groups": [Group.objects.get(name=Role.TEAMLEIDER).pk],
+            **management_data(page),
+            "_save": "Opslaan",
+        },
+    )
+    assert list(functional_admin.groups.values_list("name", flat=True)) == [
+        Role.FUNCTIONEEL_BEHEERDER
+    ]
+
+
+def test_reset_two_factor_from_the_user_list(functional_admin: User, inspector: User) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=inspector, name="app", confirmed=True)
+    client = client_for(functional_admin)
+    response = client.post(
+        admin_url(User, "changelist"),
+        {"action": "reset_two_factor", "_selected_action": [inspector.pk]},
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=inspector).exists()
+    assert Event.objects.filter(kind=EventKind.TWO_FACTOR_RESET).count() == 1

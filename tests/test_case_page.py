@@ -10,6 +10,7 @@ import pytest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import services
 from cases.models import Agreement, Case, Event, EventKind, State
@@ -302,7 +303,7 @@ def test_stale_page_is_refused_and_shows_what_changed(client, inspector, supervi
     html = response.content.decode()
     assert "intussen gewijzigd" in html
     assert "Werkgever gebeld" in html  # the change made meanwhile
-    assert supervisor.get_full_name() in html
+    assert escape(supervisor.get_full_name()) in html  # a name such as “van 't Erve”
     assert "Mijn getypte aantekening" in html and "de heer K. Jansen" in html
     assert fresh(case).calls.count() == 1
     # The form shown again carries the current version: after checking, sending it works.
@@ -427,3 +428,85 @@ def test_refused_action_has_an_error_summary_linking_to_the_field(client, inspec
     assert "data-error-summary" in html
     assert re.search(r'<a href="#call-criteria_0">[^<]*Kruis ten minste', html)
     assert 'id="call-criteria_0"' in html  # the first checkbox of the group
+
+
+# ---------------------------------------------------------------------------
+# Two people taking the same case from the intake queue
+
+
+@pytest.mark.parametrize("route", ["oppakken", "actie"])
+def test_whoever_loses_the_race_to_take_a_case_is_told_who_took_it(
+    client, inspector, other_inspector, supervisor, route
+) -> None:
+    case = intake(supervisor, melder=SECRET, description=TEXT)
+    seen = fresh(case).version
+    services.case_take(case=case, actor=other_inspector, version=seen)  # the winner
+    client.force_login(inspector)
+    url = (
+        reverse("case_take", args=[case.reference])
+        if route == "oppakken"
+        else reverse("case_action", args=[case.reference, "take"])
+    )
+    response = client.post(url, {"version": seen})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "al opgepakt door" in html
+    assert escape(other_inspector.get_full_name()) in html
+    assert case.reference in html
+    assert f'href="{reverse("intake_queue")}"' in html
+    # Nothing else about the case.
+    for secret in (SECRET.name, SECRET.email, TEXT, case.employer.name, "Niet mogen thuiswerken"):
+        assert secret not in html
+    assert fresh(case).assignee == other_inspector
+
+
+def test_a_case_assigned_from_the_queue_counts_as_taken_too(
+    client, inspector, other_inspector, supervisor
+) -> None:
+    case = intake(supervisor)
+    services.case_assign(case=case, actor=supervisor, version=1, assignee=other_inspector)
+    client.force_login(inspector)
+    response = client.post(reverse("case_take", args=[case.reference]), {"version": 1})
+    assert response.status_code == 409
+    assert escape(other_inspector.get_full_name()) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("take", {"version": 2}),  # not the version the case had in the queue
+        ("take", {"version": "abc"}),
+        ("take", {}),
+        ("close", {"version": 1, "outcome": "ingetrokken"}),  # not a take
+    ],
+)
+def test_other_posts_on_a_case_out_of_scope_stay_404(
+    client, inspector, other_inspector, action, data
+) -> None:
+    case = case_in_state(State.RECEIVED, inspector=other_inspector)
+    client.force_login(inspector)
+    response = client.post(reverse("case_action", args=[case.reference, action]), data)
+    assert response.status_code == 404
+    assert escape(other_inspector.get_full_name()) not in response.content.decode()
+
+
+def test_a_case_never_in_the_queue_is_not_confused_with_a_race(client, inspector) -> None:
+    client.force_login(inspector)
+    response = client.post(reverse("case_take", args=["TW-2021-99999"]), {"version": 1})
+    assert response.status_code == 404
+
+
+def test_a_name_with_an_apostrophe_is_shown_escaped(client, inspector) -> None:
+    """The name that once made test_stale_page_is_refused_and_shows_what_changed fail at
+    random: pages escape it (&#x27;), so tests compare escaped text."""
+    from cases.models import Role
+    from tests.factories import make_user
+
+    leader = make_user(Role.TEAMLEIDER, first_name="Nick", last_name="van 't Erve")
+    case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    seen_version, seen_at = fresh(case).version, timezone.now().isoformat()
+    record_reached_call(case, leader)
+    client.force_login(inspector)
+    html = act(client, case, "call", version=seen_version, seen_at=seen_at).content.decode()
+    assert "Nick van 't Erve" not in html
+    assert escape("Nick van 't Erve") in html

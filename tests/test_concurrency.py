@@ -7,6 +7,7 @@ reports another backend waiting for a lock.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -243,3 +244,55 @@ def test_recorded_figures_come_from_one_snapshot(supervisor: User, monkeypatch: 
     assert snapshot.received == 3
     assert sum(figures.by_state.values()) == 3
     assert sum(n for _week, n in figures.by_week) == 3
+
+
+def test_the_same_intake_form_posted_twice_at_once_registers_one_melding(
+    inspector: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two identical POSTs of the intake form (one token) at the same moment: the second
+    queues on the reference counter, then finds the first one's melding."""
+    from django.test import Client
+    from django.urls import reverse
+
+    original = service_intake.allocate_reference
+    claimed = threading.Lock()
+    first: list[int] = []
+
+    def allocate_and_hold_once(year: int) -> str:
+        reference = original(year)
+        with claimed:
+            is_first = not first
+            first.append(threading.get_ident())
+        if is_first:
+            wait_until_another_backend_waits_for_a_lock()
+        return reference
+
+    monkeypatch.setattr(service_intake, "allocate_reference", allocate_and_hold_once)
+    now = timezone.localtime() - dt.timedelta(hours=1)
+    data = {
+        "token": "5f0c2b9e-2a7d-4c61-9d1e-000000000015",
+        "received_date": now.date().isoformat(),
+        "received_time": now.strftime("%H:%M"),
+        "channel": "telefoon",
+        "topics": ["niet_mogen_thuiswerken"],
+        "description": "Mijn werkgever verbiedt thuiswerken.",
+        "employer_name": "Dubbel B.V.",
+        "employer_city": "Assen",
+        "anonymous": "on",
+    }
+    clients = [Client(), Client()]
+    for client in clients:
+        client.force_login(inspector)
+
+    def post(client: Client) -> Callable[[], Any]:
+        return lambda: client.post(reverse("case_create"), data)
+
+    results = run_together([post(c) for c in clients])
+
+    assert [status for status, _value in results] == ["ok", "ok"], results
+    locations = sorted(response["Location"] for _status, response in results)
+    case = Case.objects.get()
+    assert locations == sorted([reverse("intake_queue"), f"/meldingen/{case.reference}/"])
+    assert Event.objects.filter(kind=EventKind.INTAKE).count() == 1
+    assert ReferenceCounter.objects.get().last_number == int(case.reference[-5:])
+    assert len(first) == 2  # both did queue on the counter

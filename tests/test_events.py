@@ -259,3 +259,71 @@ def test_full_journey_events_hold_no_melder_data(inspector: User, supervisor: Us
     assert stored.melder.name == SECRETS["melder_name"]
     assert stored.description == SECRETS["description"]
     assert stored.calls.filter(notes=SECRETS["notes"]).exists()
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL: UPDATE, DELETE and TRUNCATE refused by triggers; only a session that sets the
+# purge flag (test flushes, `manage.py demo`, benchmarks) may empty the table.
+
+
+def _immediate_constraints() -> None:
+    """TRUNCATE refuses to run while the test's own transaction has deferred foreign-key
+    checks pending; have them checked now."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _refused_by_the_database(sql: str, *params: Any) -> str:
+    _immediate_constraints()
+    with pytest.raises(DatabaseError) as info, transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, params)
+    return str(info.value)
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("require_postgres")
+def test_postgres_refuses_update_delete_and_truncate_of_events(event: Event) -> None:
+    count = Event.objects.count()
+    by_id = "DELETE FROM cases_event WHERE id = %s"
+    assert "append-only: DELETE refused" in _refused_by_the_database(by_id, event.pk)
+    assert "append-only: DELETE refused" in _refused_by_the_database("DELETE FROM cases_event")
+    assert "append-only: TRUNCATE refused" in _refused_by_the_database("TRUNCATE cases_event")
+    # Emptying a table Events refer to does not get round it either.
+    assert "append-only: TRUNCATE refused" in _refused_by_the_database(
+        "TRUNCATE cases_case CASCADE"
+    )
+    assert "append-only" in _refused_by_the_database("UPDATE cases_event SET kind = 'close'")
+    assert Event.objects.count() == count
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("require_postgres")
+def test_only_a_session_with_the_purge_flag_may_empty_the_events(event: Event) -> None:
+    from cases.maintenance import allow_event_purge
+
+    _immediate_constraints()
+    with allow_event_purge(), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM cases_event WHERE id = %s", [event.pk])
+        assert not Event.objects.filter(pk=event.pk).exists()
+        cur.execute("TRUNCATE cases_event CASCADE")
+        assert not Event.objects.exists()
+        transaction.set_rollback(True)
+    assert Event.objects.filter(pk=event.pk).exists()
+    # The flag is gone again afterwards.
+    assert "DELETE refused" in _refused_by_the_database("DELETE FROM cases_event")
+    # UPDATE stays refused, flag or not.
+    with allow_event_purge():
+        assert "append-only" in _refused_by_the_database("UPDATE cases_event SET kind = 'close'")
+
+
+def test_the_application_never_sets_the_purge_flag() -> None:
+    """Only cases/maintenance.py knows the flag; only the demo (DEBUG only) uses it."""
+    from django.conf import settings
+
+    users = {
+        str(path.relative_to(settings.BASE_DIR))
+        for folder in ("cases", "inspectie")
+        for path in (settings.BASE_DIR / folder).rglob("*.py")
+        if "migrations" not in path.parts and "allow_event_purge" in path.read_text()
+    }
+    assert users == {"cases/maintenance.py", "cases/demo.py"}

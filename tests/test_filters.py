@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
+from cases.fields import latest_date
 from cases.filters import CaseFilter, filtered_cases
 from cases.models import Case, State
 from tests.factories import EmployerFactory
@@ -106,3 +109,33 @@ def test_filters_apply_on_top_of_permissions(inspector, other_inspector, supervi
     assert refs("state=under_investigation", supervisor) == {mine.reference, theirs.reference}
     services.case_take(case=queue, actor=other_inspector, version=queue.version)
     assert refs("", inspector) == {mine.reference}
+
+
+# ---------------------------------------------------------------------------
+# Dates outside 2020 .. a year from today are input errors, never a query
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("received_before=9999-12-31", "Deze datum ligt na"),
+        ("received_after=0001-01-01", "Deze datum ligt vóór 1 januari 2020."),
+        ("received_after=2019-12-31", "Deze datum ligt vóór 1 januari 2020."),
+    ],
+)
+@pytest.mark.parametrize("url", ["intake_queue", "my_cases", "all_cases", "dashboard"])
+def test_dates_out_of_range_are_refused_on_every_list_and_the_dashboard(
+    client, supervisor, url, params, message
+) -> None:
+    client.force_login(supervisor)
+    response = client.get(f"{reverse(url)}?{params}")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_the_range_reaches_a_year_from_today(inspector) -> None:
+    case_filter = CaseFilter(QueryDict(f"received_before={latest_date().isoformat()}"))
+    assert case_filter.is_valid()
+    later = latest_date() + dt.timedelta(days=1)
+    assert not CaseFilter(QueryDict(f"received_before={later.isoformat()}")).is_valid()
+    assert CaseFilter(QueryDict("received_after=2020-01-01")).is_valid()

@@ -20,6 +20,26 @@ def test_health_needs_no_login(client, db) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_health_answers_head_for_load_balancers(client, db) -> None:
+    response = client.head(reverse("health"))
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_health_is_503_when_the_database_does_not_answer(client, db, monkeypatch) -> None:
+    from django.db import DatabaseError
+    from django.db.backends.utils import CursorWrapper
+
+    def down(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", down)
+        response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "database unavailable"}
+
+
 def test_home_requires_login(client, db) -> None:
     response = client.get(reverse("home"))
     assert response.status_code == 302

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from cases.models import Case, State
+from cases.models import Case, Role, RoleGrant, State
 from tests.helpers import case_in_state, intake
 
-ROLES = ["anonymous", "no_role", "functional_admin", "inspector", "supervisor"]
+ROLES = ["anonymous", "no_role", "functional_admin", "inspector", "supervisor", "privacy_officer"]
 LOGIN = "login"
 
 
@@ -30,9 +31,12 @@ class World:
     supervisor: Any
     functional_admin: Any
     no_role_user: Any
+    privacy_officer: Any
     own: Case
     others: Case
     queue: Case
+    taken: Case  # was in the intake queue at version 1; another inspector took it since
+    grant: RoleGrant  # a role that sees melder data, granted, not yet acknowledged
 
     def user(self, role: str) -> Any:
         return (
@@ -57,13 +61,73 @@ def everyone(status: int) -> dict[str, int | str]:
 
 
 def pages(anonymous: str = LOGIN, **statuses: int) -> dict[str, int | str]:
+    """Statuses per role; the privacy officer, who handles no cases, is like a user without
+    a role unless the row says otherwise."""
+    statuses.setdefault("privacy_officer", statuses["no_role"])
     return {"anonymous": anonymous, **statuses}
+
+
+def privacy_pages(status: int = 200) -> dict[str, int | str]:
+    """Pages for the privacy officer only."""
+    return pages(
+        no_role=403,
+        functional_admin=403,
+        inspector=403,
+        supervisor=403,
+        privacy_officer=status,
+    )
+
+
+def signed_in(status: int) -> dict[str, int | str]:
+    return pages(
+        no_role=status,
+        functional_admin=status,
+        inspector=status,
+        supervisor=status,
+        privacy_officer=status,
+    )
 
 
 ROWS: list[Row] = [
     Row("health", "get", everyone(200)),
     Row("login", "get", everyone(200)),
     Row("logout", "post", everyone(302)),
+    # After the password (cases/signin_views.py). Two-factor sign-in is off in these tests:
+    # the code page has nothing to ask and sends the user on; anyone may set up the app.
+    Row("otp_verify", "get", signed_in(302)),
+    Row("otp_setup", "get", signed_in(200)),
+    Row("password_change", "get", signed_in(200)),
+    Row(
+        "role_grant_acknowledge",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        kwargs=lambda w: {"pk": w.grant.pk},
+    ),
+    Row(
+        "role_grant_acknowledge",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"pk": 999999},
+        label="does not exist",
+    ),
+    # The privacy officer (cases/privacy_views.py), and nobody else.
+    Row("privacy_home", "get", privacy_pages()),
+    Row(
+        "privacy_case_views",
+        "get",
+        privacy_pages(),
+        kwargs=lambda w: {"reference": w.own.reference},
+    ),
+    Row(
+        "privacy_case_views",
+        "get",
+        privacy_pages(404),
+        kwargs=lambda w: {"reference": "TW-1999-99999"},
+        label="does not exist",
+    ),
+    Row("privacy_events", "get", privacy_pages()),
+    Row("privacy_events_export", "get", privacy_pages()),
+    Row("access_request", "get", privacy_pages()),
     Row(
         "home",
         "get",
@@ -132,6 +196,16 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"reference": w.others.reference},
         data=lambda w: {"version": w.others.version},
         label="another inspector's case",
+    ),
+    Row(
+        "case_take",
+        "post",
+        # The race loser: who took it (409, nothing else about the case). The supervisor
+        # sees the case, so their stale page is the "changed meanwhile" page (409 too).
+        pages(no_role=403, functional_admin=403, inspector=409, supervisor=409),
+        kwargs=lambda w: {"reference": w.taken.reference},
+        data=lambda w: {"version": 1},
+        label="taken meanwhile",
     ),
     Row(
         "case_detail",
@@ -306,17 +380,34 @@ def test_every_url_has_a_row() -> None:
 
 
 @pytest.fixture
-def world(inspector, other_inspector, supervisor, functional_admin, no_role_user) -> World:
+def world(
+    inspector, other_inspector, supervisor, functional_admin, no_role_user, privacy_officer
+) -> World:
     return World(
         inspector=inspector,
         other_inspector=other_inspector,
         supervisor=supervisor,
         functional_admin=functional_admin,
         no_role_user=no_role_user,
+        privacy_officer=privacy_officer,
+        grant=RoleGrant.objects.create(
+            user=other_inspector,
+            role=Role.INSPECTEUR,
+            granted_by=functional_admin,
+            granted_at=timezone.now(),
+        ),
         own=case_in_state(State.UNDER_INVESTIGATION, inspector=inspector),
         others=case_in_state(State.RECEIVED, inspector=other_inspector),
         queue=intake(supervisor),
+        taken=_taken_meanwhile(supervisor, other_inspector),
     )
+
+
+def _taken_meanwhile(registrar: Any, taker: Any) -> Case:
+    from cases.services import case_take
+
+    case = intake(registrar)
+    return case_take(case=case, actor=taker, version=case.version)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -212,7 +212,27 @@ def test_full_clean_refuses_invalid_postcode(postcode: str, field: str) -> None:
     assert POSTCODE_MESSAGE in info.value.message_dict[field]
 
 
-@pytest.mark.parametrize("postcode", [*BAD_POSTCODES, pytest.param("2511vx", id="unnormalised")])
+NEVER_ISSUED = [pytest.param(f"1234 {pair}", id=pair) for pair in ("SA", "SD", "SS")]
+NEVER_ISSUED_MESSAGE = "Postcodes met de letters SA, SD of SS bestaan niet. Controleer de postcode."
+
+
+@pytest.mark.parametrize("postcode", [*NEVER_ISSUED, pytest.param("1234 sd", id="sd-lower")])
+def test_letter_pairs_that_are_never_issued_are_refused(postcode: str) -> None:
+    employer = Employer(name="W", visit_postcode=postcode)
+    with pytest.raises(ValidationError) as info:
+        employer.full_clean()
+    assert info.value.message_dict["visit_postcode"] == [NEVER_ISSUED_MESSAGE]
+
+
+@pytest.mark.parametrize("postcode", ["1234 SB", "1234 SC", "1234 SE", "1234 ST", "1234 AS"])
+def test_other_pairs_with_an_s_are_postcodes(postcode: str) -> None:
+    Employer(name="W", visit_postcode=postcode, postal_postcode=postcode).full_clean()
+
+
+@pytest.mark.parametrize(
+    "postcode",
+    [*BAD_POSTCODES, *NEVER_ISSUED, pytest.param("2511vx", id="unnormalised")],
+)
 def test_database_refuses_invalid_postcode(postcode: str) -> None:
     employer = EmployerFactory()
     with pytest.raises(REFUSED_BY_DB), transaction.atomic():

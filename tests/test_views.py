@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases.models import Case, Employer, Event, EventKind, Melder, State
 from cases.services import MelderInput
@@ -107,7 +108,7 @@ def test_intake_warning_names_only_cases_the_user_may_see(
     assert theirs.reference not in page
     assert f'<a href="/meldingen/{queue.reference}/">{queue.reference}</a>' in page
     assert "nog 1 andere melding over Gedeeld Bedrijf B.V. die u niet kunt inzien" in page
-    assert supervisor.get_full_name() in page
+    assert escape(supervisor.get_full_name()) in page
 
 
 def test_field_errors_are_dutch_complete_and_keep_the_input(client, inspector) -> None:
@@ -198,8 +199,10 @@ def test_take_with_a_stale_version_is_refused(client, inspector, other_inspector
     response = client.post(
         reverse("case_take", args=[case.reference]), {"version": case.version}, follow=True
     )
-    # Taken meanwhile: no longer in the inspector's scope, so not found.
-    assert response.status_code == 404
+    # Taken meanwhile (issue 15): no longer in the inspector's scope, but this is the race
+    # loser, who is told who took it (409) instead of a bare 404.
+    assert response.status_code == 409
+    assert "al opgepakt door" in response.content.decode()
     assert Case.objects.get(pk=case.pk).assignee == other_inspector
 
 
@@ -496,3 +499,43 @@ def test_thousands_are_grouped_in_counts(client, supervisor) -> None:
 
 def test_favicon_at_the_root(client, db) -> None:
     assert client.get("/favicon.ico").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# The same intake form sent twice
+
+
+def test_each_intake_form_carries_its_own_token(client, inspector) -> None:
+    client.force_login(inspector)
+    tokens = [
+        re.search(
+            r'name="token" value="([0-9a-f-]{36})"',
+            client.get(reverse("case_create")).content.decode(),
+        )
+        for _ in range(2)
+    ]
+    assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
+
+
+def test_a_double_submitted_intake_form_registers_one_melding(client, inspector) -> None:
+    client.force_login(inspector)
+    data = intake_data(token="0b1b3c4d-0000-4000-8000-000000000001")
+    assert client.post(reverse("case_create"), data).status_code == 302
+    case = Case.objects.get()
+    again = client.post(reverse("case_create"), data, follow=True)
+    assert Case.objects.count() == 1
+    assert again.redirect_chain[-1][0] == reverse("case_detail", args=[case.reference])
+    page = again.content.decode()
+    assert f"toen is melding {case.reference} geregistreerd" in page
+    assert "Er is geen tweede melding gemaakt." in page
+
+
+def test_back_and_resubmit_after_an_error_registers_one_melding(client, inspector) -> None:
+    client.force_login(inspector)
+    data = intake_data(token="0b1b3c4d-0000-4000-8000-000000000002")
+    refused = client.post(reverse("case_create"), {**data, "description": ""})
+    assert refused.status_code == 200
+    assert 'value="0b1b3c4d-0000-4000-8000-000000000002"' in refused.content.decode()
+    assert client.post(reverse("case_create"), data).status_code == 302
+    assert client.post(reverse("case_create"), data).status_code == 302
+    assert Case.objects.count() == 1

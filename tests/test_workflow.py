@@ -145,3 +145,21 @@ def test_a_new_action_needs_only_its_row(
     )
     assert refused.status_code == 200
     assert fresh(other).version == other.version
+
+
+def test_a_case_in_the_intake_queue_stays_at_its_first_version(
+    inspector, supervisor, functional_admin
+) -> None:
+    """Only taking and assigning apply to a case in the intake queue, and both take it out of
+    the queue: so a queue case is always at selectors.QUEUE_VERSION (the race loser's 409
+    relies on it)."""
+    from cases.selectors import QUEUE_VERSION
+    from tests.helpers import intake
+
+    case = fresh(intake(supervisor))
+    assert case.version == QUEUE_VERSION
+    for user in (inspector, supervisor, functional_admin):
+        possible = {
+            a.name for a in ACTIONS.values() if a.is_write and workflow.allows(a, case, user)
+        }
+        assert possible <= {"take", "assign"}, (user, possible)

@@ -5,6 +5,7 @@ from cases.models.choices import (
     CLOSE_OUTCOMES,
     DECLINE_OUTCOMES,
     INVESTIGATED_STATES,
+    MELDER_DATA_ROLES,
     NOT_ALLOWED_TOPIC,
     TEXT_MAX,
     AgreementStatus,
@@ -20,15 +21,17 @@ from cases.models.choices import (
 from cases.models.employer import Employer
 from cases.models.handling import Agreement, Call, Letter
 from cases.models.history import AppendOnlyError, Event, EventQuerySet, FigureSnapshot
-from cases.models.people import InspectorProfile
+from cases.models.people import AccountSecurity, InspectorProfile, RoleGrant
 from cases.models.reference import Sector, Topic
 
 __all__ = [
     "CLOSE_OUTCOMES",
     "DECLINE_OUTCOMES",
     "INVESTIGATED_STATES",
+    "MELDER_DATA_ROLES",
     "NOT_ALLOWED_TOPIC",
     "TEXT_MAX",
+    "AccountSecurity",
     "Agreement",
     "AgreementStatus",
     "AppendOnlyError",
@@ -48,6 +51,7 @@ __all__ = [
     "Outcome",
     "ReferenceCounter",
     "Role",
+    "RoleGrant",
     "Sector",
     "SentVia",
     "State",

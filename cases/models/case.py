@@ -120,6 +120,11 @@ class Case(FSMModelMixin, models.Model):
         related_name="+",
     )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The one-time token of the intake form that registered the case: the same form sent
+    # twice registers one case (cases.services.intake.case_intake).
+    intake_token = models.UUIDField(
+        _("intake form token"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         ordering = ["-received_at", "-pk"]

@@ -116,6 +116,12 @@ class Role(models.TextChoices):
     INSPECTEUR = "Inspecteur", _("Inspector")
     TEAMLEIDER = "Teamleider", _("Team leader")
     FUNCTIONEEL_BEHEERDER = "Functioneel beheerder", _("Functional administrator")
+    PRIVACYFUNCTIONARIS = "Privacyfunctionaris", _("Privacy officer")
+
+
+# Roles that see melder data: every grant of one is shown to the team leaders until one of
+# them acknowledges it.
+MELDER_DATA_ROLES: tuple[str, ...] = (Role.INSPECTEUR, Role.TEAMLEIDER, Role.PRIVACYFUNCTIONARIS)
 
 
 NOT_ALLOWED_TOPIC = "niet_mogen_thuiswerken"
@@ -152,6 +158,13 @@ class EventKind(models.TextChoices):
     USER_CHANGED = "user_changed", _("User changed")
     LOGIN = "login", _("Signed in")
     LOGIN_FAILED = "login_failed", _("Failed sign-in attempt")
+    LOGIN_LOCKED = "login_locked", _("Sign-in locked after too many failed attempts")
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Two-factor sign-in set up")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor sign-in reset")
+    PASSWORD_SET = "password_set", _("Password set by someone else")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    ROLE_GRANT_ACKNOWLEDGED = "role_grant_acknowledged", _("Role grant acknowledged")
+    ACCESS_REQUEST = "access_request", _("Access request answered")
     LOGOUT = "logout", _("Signed out")
     ANONYMISED = "anonymised", _("Personal data anonymised")
     FIGURES_FROZEN = "figures_frozen", _("Figures recorded")

@@ -63,7 +63,16 @@ class Event(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["case", "created_at"], name="event_case_time_idx")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="event_case_time_idx"),
+            models.Index(fields=["actor", "created_at"], name="event_actor_time_idx"),
+        ]
+        permissions = [
+            (
+                "audit_personal_data",
+                _("Can see who viewed melder data and answer access requests"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

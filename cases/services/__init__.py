@@ -6,7 +6,13 @@ save, Event): `intake`, `triage` (taking, assigning, transitions, identifying th
 exceptions (or Django's ValidationError for input errors, per field), with Dutch messages.
 """
 
-from cases.errors import InvalidStateError, NotPermittedError, ServiceError, StaleVersionError
+from cases.errors import (
+    DuplicateIntakeError,
+    InvalidStateError,
+    NotPermittedError,
+    ServiceError,
+    StaleVersionError,
+)
 from cases.services.agreements import agreement_add, agreement_edit, agreement_set_status
 from cases.services.audit import record_melder_view
 from cases.services.base import case_write, ensure_allowed
@@ -40,6 +46,7 @@ from cases.services.triage import (
 )
 
 __all__ = [
+    "DuplicateIntakeError",
     "EmployerInput",
     "InvalidStateError",
     "MelderInput",

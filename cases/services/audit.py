@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases import permissions
@@ -16,3 +17,29 @@ def record_melder_view(*, case: Case, actor: Actor) -> None:
     if not permissions.can_view_melder(actor, case):
         raise NotPermittedError(_("You may not view the complainant’s details."))
     record_event(kind=EventKind.MELDER_VIEWED, actor=actor, case=case)
+
+
+def record_access_request(*, actor: Actor, cases: list[Case], pdf: bool = False) -> None:
+    """The privacy officer searched the data held about one melder (an AVG access request)
+    and saw it, or made its PDF: one Event for the search, without the e-mail address or
+    phone number searched for, and a view of melder data for each melding found."""
+    if not permissions.can_audit(actor):
+        raise NotPermittedError(_("Only the privacy officer may answer access requests."))
+    with transaction.atomic():
+        record_event(
+            kind=EventKind.ACCESS_REQUEST,
+            actor=actor,
+            data={"rows": len(cases), "fields": ["pdf"] if pdf else []},
+        )
+        for case in cases:
+            record_event(
+                kind=EventKind.MELDER_VIEWED,
+                actor=actor,
+                case=case,
+                data={"reason": "access_request"},
+            )
+
+
+def record_events_export(*, actor: Actor, query: str, rows: int) -> None:
+    """The privacy officer exported Events: an Event (filter and number of rows)."""
+    record_event(kind=EventKind.EXPORT, actor=actor, data={"filter": query[:1000], "rows": rows})

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import permissions, selectors
 from cases import validators as v
 from cases.deadlines import add_working_days
+from cases.errors import DuplicateIntakeError
 from cases.events import record_event
 from cases.models import (
     TEXT_MAX,
@@ -311,6 +313,24 @@ def _employer_for_intake(employer: Employer | None, reported: EmployerInput | No
     return employer
 
 
+def _refuse_used_token(token: uuid.UUID, actor: Actor) -> None:
+    earlier = Case.objects.filter(intake_token=token).first()
+    if earlier is None:
+        return
+    if earlier.created_by_id != actor.pk:
+        raise ServiceError(
+            _("This form has already been used. Open a new form to register a case."),
+            code="used_token",
+        )
+    raise DuplicateIntakeError(
+        _(
+            "This form had already been sent: case {reference} was registered then. No second "
+            "case has been made."
+        ).format(reference=earlier.reference),
+        case=earlier,
+    )
+
+
 def case_intake(
     *,
     actor: Actor,
@@ -321,8 +341,14 @@ def case_intake(
     employer: Employer | None = None,
     reported_employer: EmployerInput | None = None,
     melder: MelderInput | None = None,
+    token: uuid.UUID | None = None,
 ) -> Case:
-    """Register a new melding. `melder=None` registers it anonymously."""
+    """Register a new melding. `melder=None` registers it anonymously.
+
+    `token` is the intake form's one-time token: if a melding was registered with it already
+    (the form sent twice, or again after going back), nothing new is registered and
+    DuplicateIntakeError names that melding. Intakes queue on the year's reference counter,
+    so of two identical requests at once the second finds the first one's melding."""
     if not permissions.can_register(actor):
         raise NotPermittedError(_("You may not register cases."))
     data = validate_intake(
@@ -336,9 +362,12 @@ def case_intake(
     )
     now = base.now()
     with transaction.atomic():
+        reference = allocate_reference(timezone.localdate(now).year)
+        if token is not None:
+            _refuse_used_token(token, actor)
         target_employer = _employer_for_intake(data.employer, data.reported_employer)
         case = Case(
-            reference=allocate_reference(timezone.localdate(now).year),
+            reference=reference,
             received_at=data.received_at,
             channel=data.channel,
             description=data.description,
@@ -347,8 +376,17 @@ def case_intake(
                 timezone.localdate(data.received_at), settings.TRIAGE_WORKING_DAYS
             ),
             created_by=actor,
+            intake_token=token,
         )
-        case.save()
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError:
+            if token is None:
+                raise
+            # Registered at the same moment under another year's counter (New Year's Eve).
+            _refuse_used_token(token, actor)
+            raise
         case.topics.set(data.topics)
         if data.melder is not None:
             Melder.objects.create(

@@ -1,0 +1,224 @@
+"""No input reaches a 500: hypothesis fuzzes every GET parameter of every list, the
+dashboard and the privacy officer's Events page, and every POST form (the intake form,
+every action form of the workflow table through the one action route, the figures for the
+ministry, an access request).
+
+Deterministic: the `FUZZ` profile is derandomized (its examples follow from the test alone)
+with EXAMPLES examples per test, no example database and no deadline. Every request is sent
+by the test client, which raises any exception a view lets through, so a 500 fails the test
+with its traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases.filters import CaseFilter
+from cases.forms import IntakeForm
+from cases.models import Case, State
+from cases.workflow import ACTIONS, Action
+from tests.helpers import add_agreement, case_in_state, fresh, intake
+
+EXAMPLES = 40
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Values people and attackers type: edge dates, numbers out of range, markup, NUL bytes,
+# very long text, other scripts.
+NASTY = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "None",
+    "abc",
+    "99999999999999999999999",
+    "-99999999999999999999999",
+    "9999-12-31",
+    "0001-01-01",
+    "2019-12-31",
+    "2021-02-30",
+    "2021-13-01",
+    "31-12-2021",
+    "2021-01-25T00:00:00+14:00",
+    "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59",
+    "25:61",
+    "\x00",
+    "a\x00b",
+    "%00",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "TW-2021-00001",
+    "tw-9999-99999",
+    "x" * 10_001,
+    "ß𝔘🙂\u202e",
+    "\ud800",
+]
+VALUE = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.integers().map(str),
+    st.dates().map(dt.date.isoformat),
+    st.datetimes().map(dt.datetime.isoformat),
+)
+VALUES = st.lists(VALUE, min_size=1, max_size=3)
+
+
+def params(names: list[str]) -> st.SearchStrategy[dict[str, list[str]]]:
+    """Some of `names` (and an unknown name), each with one or more nasty values."""
+    return st.dictionaries(st.sampled_from([*names, "onbekend"]), VALUES, max_size=len(names))
+
+
+def clean(value: str) -> str:
+    # The test client cannot encode a lone surrogate; a browser sends U+FFFD instead.
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def query(data: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {clean(key): [clean(v) for v in values] for key, values in data.items()}
+
+
+def no_server_error(response: Any) -> None:
+    assert response.status_code < 500, response.status_code
+
+
+FILTERS = [*CaseFilter.base_filters, "page", "sort"]
+
+
+@pytest.mark.parametrize("url", ["intake_queue", "my_cases", "all_cases", "dashboard"])
+@FUZZ
+@given(data=params(FILTERS))
+def test_lists_and_dashboard_never_fail(client: Client, supervisor: Any, url: str, data) -> None:
+    client.force_login(supervisor)
+    no_server_error(client.get(reverse(url), query(data)))
+
+
+@FUZZ
+@given(data=params(["actor", "start", "end", "kind", "page"]))
+def test_privacy_events_never_fail(client: Client, privacy_officer: Any, data) -> None:
+    client.force_login(privacy_officer)
+    no_server_error(client.get(reverse("privacy_events"), query(data)))
+    no_server_error(client.get(reverse("privacy_events_export"), query(data)))
+
+
+@FUZZ
+@given(data=params(list(IntakeForm.base_fields)))
+def test_the_intake_form_never_fails(client: Client, inspector: Any, data) -> None:
+    client.force_login(inspector)
+    no_server_error(client.post(reverse("case_create"), query(data)))
+
+
+@FUZZ
+@given(data=params(["email", "phone", "pdf"]))
+def test_access_requests_never_fail(client: Client, privacy_officer: Any, data) -> None:
+    client.force_login(privacy_officer)
+    data.pop("pdf", None)  # rendering PDFs is covered in tests/test_privacy.py; it is slow
+    no_server_error(client.post(reverse("access_request"), query(data)))
+
+
+@FUZZ
+@given(data=params(["filter", "label", "seen"]))
+def test_recording_figures_never_fails(client: Client, supervisor: Any, data) -> None:
+    client.force_login(supervisor)
+    no_server_error(client.post(reverse("snapshot_create"), query(data)))
+
+
+# ---------------------------------------------------------------------------
+# Every action form of the workflow table, on a case in a state the action starts from
+
+
+def _case_for(action: Action, inspector: Any) -> Case:
+    state = action.sources[0]
+    if action.name == "reopen":
+        state = State.CLOSED
+    if action.per == "agreement" or action.name == "agreement_edit":
+        state = State.EMPLOYER_CALLED if State.EMPLOYER_CALLED in action.sources else state
+    case = case_in_state(state, inspector=inspector)
+    if action.per == "agreement" and state == State.EMPLOYER_CALLED:
+        add_agreement(case, inspector)
+    return fresh(case)
+
+
+# Rendering a letter takes a second: fewer examples for the two actions that render one.
+SLOW = {"letter_confirm", "letter_regenerate"}
+WRITES = [a for a in ACTIONS.values() if a.is_write and a.form and a.name not in SLOW]
+
+
+@pytest.mark.parametrize("name", [a.name for a in WRITES])
+@FUZZ
+@given(data=st.data())
+def test_every_action_form_never_fails(
+    client: Client, inspector: Any, supervisor: Any, name: str, data: Any
+) -> None:
+    action = ACTIONS[name]
+    case = _case_for(action, inspector)
+    fields = [*action.form_class.base_fields, "next"]
+    posted = query(data.draw(params(fields)))
+    # Mostly the right version, so that the input reaches the service's validation.
+    posted["version"] = [data.draw(st.one_of(st.just(str(case.version)), VALUE), "version")]
+    client.force_login(supervisor)
+    url = reverse("case_action", args=[case.reference, name])
+    no_server_error(client.post(url, posted))
+
+
+@pytest.mark.parametrize("name", sorted(SLOW))
+@settings(FUZZ, max_examples=5)
+@given(data=params(["version", "seen_at", "reason", "next"]))
+def test_the_letter_actions_never_fail(
+    client: Client, inspector: Any, supervisor: Any, name: str, data
+) -> None:
+    state = State.EMPLOYER_CALLED if name == "letter_confirm" else State.AGREEMENTS_CONFIRMED
+    case = case_in_state(state, inspector=inspector)
+    if name == "letter_confirm":
+        add_agreement(case, inspector)
+    client.force_login(supervisor)
+    url = reverse("case_action", args=[case.reference, name])
+    no_server_error(client.post(url, query(data)))
+
+
+@FUZZ
+@given(reference=VALUE, version=VALUE)
+def test_taking_never_fails(client: Client, inspector: Any, supervisor: Any, reference, version):
+    case = intake(supervisor)
+    client.force_login(inspector)
+    target = clean(reference).replace("/", "") or case.reference
+    response = client.post(f"/meldingen/{target}/oppakken/", {"version": clean(version)})
+    no_server_error(response)
+    assert timezone.now()  # the clock is not frozen here
+
+
+@FUZZ
+@given(number=st.one_of(st.integers(min_value=0), st.sampled_from([2**63, 10**30])), text=VALUE)
+def test_numbers_and_references_in_paths_never_fail(
+    client: Client, supervisor: Any, privacy_officer: Any, number: int, text: str
+) -> None:
+    client.force_login(supervisor)
+    reference = clean(text).replace("/", "").replace("?", "").replace("#", "") or "x"
+    for path in (
+        f"/dashboard/cijfers/{number}/",
+        f"/meldingen/{reference}/",
+        f"/meldingen/{reference}/brieven/{number}/",
+        f"/meldingen/{reference}/brief/concept/",
+        f"/rollen/{number}/gezien/",
+    ):
+        method = client.post if path.startswith("/rollen/") else client.get
+        no_server_error(method(path))
+    client.force_login(privacy_officer)
+    no_server_error(client.get(f"/privacy/meldingen/{reference}/"))
