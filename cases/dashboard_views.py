@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -73,20 +74,38 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "cases/dashboard/dashboard.html", context)
 
 
+class SnapshotForm(forms.Form):
+    """What "record the figures" posts: the dashboard's filter as a query string, a label,
+    and the paragraph as the page showed it (to tell whether the figures moved meanwhile).
+    The service says what is wrong with a label or a filter."""
+
+    filter = forms.CharField(required=False, max_length=4000)
+    label = forms.CharField(required=False, max_length=1000)
+    seen = forms.CharField(required=False, max_length=20_000)
+
+
 @dashboard_required
 @require_POST
 def snapshot_create(request: AuthenticatedRequest) -> HttpResponse:
-    params = QueryDict(request.POST.get("filter", ""))
+    form = SnapshotForm(request.POST)
+    form.is_valid()
+    params = QueryDict(form.cleaned_data.get("filter", ""))
     back = f"{reverse('dashboard')}?{params.urlencode()}"
+    if form.errors:
+        for errors in form.errors.as_data().values():
+            for error in errors:
+                messages.error(request, " ".join(error.messages))
+        return redirect(back)
     try:
         snapshot = services.snapshot_create(
-            actor=request.user, params=params, label=request.POST.get("label", "")
+            actor=request.user, params=params, label=form.cleaned_data["label"]
         )
     except (services.ServiceError, ValidationError) as exc:
         text = exc.message if isinstance(exc, services.ServiceError) else " ".join(exc.messages)
         messages.error(request, text)
         return redirect(back)
-    if request.POST.get("seen") and request.POST["seen"] != snapshot.paragraph:
+    seen = form.cleaned_data["seen"]
+    if seen and seen != snapshot.paragraph:
         messages.warning(
             request,
             _(

@@ -171,6 +171,16 @@ class IntakeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not isinstance(data.get("token"), uuid.UUID):
+            # Every form the page hands out carries one; without it a second send could
+            # register the melding twice.
+            self.add_error(
+                None,
+                _(
+                    "This form was not sent completely. Open the form again (Nieuwe melding) "
+                    "and fill it in."
+                ),
+            )
         if data.get("anonymous") and any(
             data.get(f) for f in ("melder_name", "melder_email", "melder_phone")
         ):

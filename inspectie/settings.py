@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "inspectie.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # For an API path, turns whatever the middleware below or a view answers with an error
+    # page (a NUL byte refused, an unknown URL, a server error) into problem+json.
+    "api.problems.ProblemMiddleware",
     "inspectie.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,8 +111,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Turns what the middleware below and the views answer for an API path into problem+json.
-    "api.problems.ProblemMiddleware",
     # The second factor and a password someone else set come before any page (cases.signin).
     "cases.signin.SignInStepsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def intake_data(**overrides: object) -> dict[str, object]:
         "melder_email": "saskia@mail.example",
         "melder_phone": "0612345678",
         "melder_relation": "werknemer",
+        "token": str(uuid.uuid4()),  # every form the page hands out carries its own
     }
     data.update(overrides)
     return data

@@ -120,6 +120,8 @@ def test_no_html_error_page_reaches_an_api_client(inspector) -> None:
         400,
     )
     assert "<html" not in str(body).lower()
+    # Refused before any view (a NUL byte never reaches the database): still a problem.
+    assert_problem(client.get(CASES, {"q": "a\x00b"}), 400)
 
 
 def test_a_server_error_is_a_problem_without_details(inspector, monkeypatch) -> None:
