@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.http import QueryDict
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -95,6 +96,18 @@ def filter_parameters() -> list[OpenApiParameter]:
             )
         )
     return parameters
+
+
+class FilteredSchema(AutoSchema):
+    """The schema of a view whose GET takes the shared filter parameters. They are read
+    when the schema is generated, not when the views are imported: the choices come from
+    the database, which may not exist yet then (`manage.py migrate` on a new machine)."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method == "GET":
+            parameters += filter_parameters()
+        return parameters
 
 
 class StatisticsSerializer(Base):

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import schema
+from api import schema as openapi
 from api.auth import actor_of, token_of
 from api.models import IdempotencyRecord, Scope
 from api.permissions import scope_of
@@ -107,6 +107,7 @@ class CaseListView(APIView):
     `POST`: register a melding (the web form's intake), idempotent by `Idempotency-Key`."""
 
     scopes: tuple[str, ...] = (Scope.USER, Scope.INTAKE)
+    schema = openapi.FilteredSchema()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Listing is for case workers; registering also for intake tokens.
@@ -117,8 +118,7 @@ class CaseListView(APIView):
 
     @extend_schema(
         operation_id="meldingen_list",
-        parameters=schema.filter_parameters(),
-        responses={200: CasePageSerializer, **schema.problems(400, 401, 403, 429)},
+        responses={200: CasePageSerializer, **openapi.problems(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         case_filter = case_filter_for(request.query_params, permissions.visible_cases(request.user))
@@ -131,10 +131,10 @@ class CaseListView(APIView):
     @extend_schema(
         operation_id="meldingen_create",
         request=IntakeSerializer,
-        parameters=[schema.IDEMPOTENCY_KEY],
+        parameters=[openapi.IDEMPOTENCY_KEY],
         responses={
             201: IntakeResultSerializer,
-            **schema.problems(400, 401, 403, 415, 422, 428, 429),
+            **openapi.problems(400, 401, 403, 415, 422, 428, 429),
         },
     )
     def post(self, request: Request) -> Response:
@@ -149,7 +149,7 @@ class CaseListView(APIView):
                 ),
                 slug="idempotency-key-required",
             )
-        if not re.fullmatch(schema.IDEMPOTENCY_KEY_PATTERN, key):
+        if not re.fullmatch(openapi.IDEMPOTENCY_KEY_PATTERN, key):
             raise Problem(400, _("The Idempotency-Key header is too long or invalid."))
         serializer = IntakeSerializer(data=payload)
         request_hash = _request_hash(payload)
@@ -252,7 +252,7 @@ class CaseDetailView(APIView):
                 CaseDetailSerializer,
                 description="For an intake token: only `reference` and `received_at`.",
             ),
-            **schema.problems(401, 403, 404, 429),
+            **openapi.problems(401, 403, 404, 429),
         },
     )
     def get(self, request: Request, reference: str) -> Response:
@@ -270,7 +270,7 @@ class CaseEventsView(APIView):
 
     @extend_schema(
         operation_id="meldingen_events",
-        responses={200: EventSerializer(many=True), **schema.problems(401, 403, 404, 429)},
+        responses={200: EventSerializer(many=True), **openapi.problems(401, 403, 404, 429)},
     )
     def get(self, request: Request, reference: str) -> Response:
         case = _visible_case(request, reference)
@@ -290,7 +290,7 @@ class LetterView(APIView):
         operation_id="meldingen_letter",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
-            **schema.problems(401, 403, 404, 429),
+            **openapi.problems(401, 403, 404, 429),
         },
     )
     def get(self, request: Request, reference: str, number: int) -> HttpResponse:
@@ -333,7 +333,7 @@ class EmployerLookupView(APIView):
                 description="The KvK number (8 digits).",
             )
         ],
-        responses={200: EmployerLookupSerializer, **schema.problems(400, 401, 403, 429)},
+        responses={200: EmployerLookupSerializer, **openapi.problems(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         kvk = request.query_params.get("kvk", "")
@@ -356,11 +356,11 @@ class StatisticsView(APIView):
 
     scopes = (Scope.USER, Scope.STATISTICS)
     user_rule = staticmethod(permissions.can_view_dashboard)
+    schema = openapi.FilteredSchema()
 
     @extend_schema(
         operation_id="statistics",
-        parameters=schema.filter_parameters(),
-        responses={200: schema.StatisticsSerializer, **schema.problems(400, 401, 403, 429)},
+        responses={200: openapi.StatisticsSerializer, **openapi.problems(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
         base: QuerySet[Case] = (
@@ -372,4 +372,4 @@ class StatisticsView(APIView):
         canonical = dashboard_params.canonical_params(case_filter)
         today = timezone.localdate()
         figures = dashboard_figures.dashboard_figures(case_filter.qs, today=today)
-        return Response(schema.statistics_body(figures, canonical))
+        return Response(openapi.statistics_body(figures, canonical))

@@ -11,8 +11,8 @@ the total) against hand-written SQL returning the same rows and total, in the sa
 and prints the medians, the ratio and the number of queries. Then the same for the API's
 list (`GET /api/v1/meldingen/`, a team leader's session, the whole request: middleware,
 filter, cursor pagination, JSON) against the same SQL without the total (a cursor page
-has none). Data is generated inside
-PostgreSQL with generate_series and a fixed arithmetic "random" (deterministic).
+has none). The data is the dashboard benchmark's (bench/dashboard_data.py: seeded, generated
+inside PostgreSQL, ten years up to today).
 """
 
 from __future__ import annotations
@@ -28,46 +28,6 @@ from throwaway_pg import throwaway_database
 
 DB = "bench_case_list"
 
-
-GENERATE = """
-INSERT INTO cases_employer (id, name, kvk_number, establishment_number, sector_id,
-    visit_street, visit_number, visit_postcode, visit_city, postal_street, postal_number,
-    postal_postcode, postal_city, contact_name, contact_phone, contact_email,
-    created_at, updated_at)
-SELECT i, 'Werkgever ' || i || ' B.V.', lpad((10000000 + i)::text, 8, '0'), '',
-    substr('CGJKMNQ', 1 + i %% 7, 1), 'Straat', '1', '', 'Den Haag', '', '', '', '',
-    '', '', '', now(), now()
-FROM generate_series(1, %(employers)s) AS i;
-
-INSERT INTO cases_case (id, reference, received_at, channel, description, employer_id,
-    assignee_id, state, outcome, main_case_id, triage_due, call_due, investigated_at,
-    closed_at, version, created_at, created_by_id, anonymised_at)
-SELECT i,
-    'TW-' || (2016 + i %% 11) || '-' || lpad(((i - 1) / 11 + 1)::text, 5, '0'),
-    timestamptz '2020-01-01' + ((i * 7919) %% 1800) * interval '1 day'
-        + ((i * 104729) %% 86400) * interval '1 second',
-    (ARRAY['webformulier','telefoon','email','brief'])[1 + i %% 4],
-    'Omschrijving ' || i,
-    1 + (i * 31) %% %(employers)s,
-    CASE WHEN i %% 10 = 0 THEN NULL ELSE %(inspector)s END,
-    s.state,
-    CASE WHEN s.state = 'closed' THEN 'ingetrokken' ELSE '' END,
-    NULL, date '2021-01-01' + (i %% 400)::int, NULL,
-    CASE WHEN s.state IN ('under_investigation','employer_called','agreements_confirmed')
-         OR (s.state = 'closed' AND i %% 3 = 0) THEN timestamptz '2021-01-02' END,
-    NULL, 1, now(), %(inspector)s, NULL
-FROM generate_series(1::bigint, %(rows)s) AS i,
-LATERAL (SELECT (ARRAY['received','under_investigation','employer_called',
-    'agreements_confirmed','closed','closed'])[1 + (i * 13) %% 6] AS state) AS s;
-
-INSERT INTO cases_case_topics (case_id, topic_id)
-SELECT i, (SELECT id FROM cases_topic WHERE code = 'niet_mogen_thuiswerken')
-FROM generate_series(1, %(rows)s) AS i WHERE i %% 7 <> 0;
-INSERT INTO cases_case_topics (case_id, topic_id)
-SELECT i, (SELECT id FROM cases_topic WHERE code = 'werkdruk')
-FROM generate_series(1, %(rows)s) AS i WHERE i %% 4 = 0;
-ANALYZE;
-"""
 
 # The same page by hand: rows with their employer and assignee, the total, the topics.
 SQL_PAGE = """
@@ -167,27 +127,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--seed", type=int, default=1172)
     args = parser.parse_args()
 
     with throwaway_database(DB):
+        from dashboard_data import generate
         from django.contrib.auth.models import Group, User
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
+        from django.utils import timezone
 
         supervisor = User.objects.create_user("bench-teamleider")
         supervisor.groups.add(Group.objects.get(name="Teamleider"))
         inspector = User.objects.create_user("bench-inspecteur", first_name="Bench")
         inspector.groups.add(Group.objects.get(name="Inspecteur"))
         start = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                GENERATE,
-                {
-                    "rows": args.rows,
-                    "employers": max(10, args.rows // 100),
-                    "inspector": inspector.pk,
-                },
-            )
+        generate(args.rows, seed=args.seed, today=timezone.localdate(), inspectors=[inspector.pk])
         print(f"generated {args.rows:,} meldingen in {time.perf_counter() - start:.1f} s")
         supervisor = User.objects.get(pk=supervisor.pk)
         print(f"{'filter':32} {'app ms':>9} {'sql ms':>9} {'ratio':>6} {'queries':>8} {'total':>9}")

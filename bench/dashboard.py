@@ -1,25 +1,56 @@
-"""B1 (QUALITY.md): all dashboard counts for a filter at 10k, 100k and 1M meldingen.
+"""B1 and B5 (docs/quality.md): the dashboard page as a team leader gets it, and its figures,
+at 150k and 1M meldingen; then 50 people at work against gunicorn.
 
-Runs on PostgreSQL in a throwaway database it creates and drops itself:
-
-    .venv/bin/python bench/dashboard.py [--sizes 10000,100000,1000000] [--repeat 11]
+    .venv/bin/python bench/dashboard.py [--sizes 150000,1000000] [--repeat 7] [--seed 16]
+        [--load-size 150000] [--users 50] [--think 10] [--load-seconds 120] [--no-load]
+        [--workers 2] [--threads 4] [--explain] [--json FILE]
     (PGHOST/PGPORT/PGUSER select the server; default 127.0.0.1:5432, user postgres)
 
-For each size and each filter (a period, and period + sector + topic) it times every
-dashboard figure as the application computes it (permission queryset, shared CaseFilter,
-`cases.dashboard.figures.dashboard_figures`) against the same numbers from hand-written SQL,
-in the same run: one query per breakdown (the reference of the goal), and, for information,
-one GROUPING SETS query. It checks that the numbers are equal, and prints the medians, the
-ratio, the queries of the counts and of the whole dashboard page, the growth from the
-smallest to the largest size, and the peak RSS of this process and of the PostgreSQL
-backend. Data is generated inside PostgreSQL with generate_series and fixed arithmetic
-"randomness" (deterministic).
+Runs on PostgreSQL in a throwaway database it creates and drops itself, with production
+settings (DEBUG off). Per size it generates seeded data with per-case randomness
+(bench/dashboard_data.py), then for each filter (FILTERS) measures in the same run,
+interleaved, the median of:
+
+- page: the whole dashboard page as a signed-in team leader gets it (middleware, session,
+  view, filter form, figures, template), through Django's test client;
+- figures: the figures alone, as the page computes them (`figures_for`);
+- floor: `.count()` of the app's own filtered queryset for the same filter, on the same
+  connection and settings (the reference of the goal); for information also the time of
+  building that filtered queryset (validating the filter reads its choices) and counting.
+
+It checks every figure against hand-written SQL that reads only the original columns
+(received_at in Europe/Amsterdam, state, outcome, the employer's sector, the topics and
+calls tables), counts the queries of each page, and times the "Alle meldingen" list.
+
+The load phase (at --load-size, default 150000) starts gunicorn on 127.0.0.1 against the same
+database, measures every page's single-user median over HTTP, then lets --users simulated
+team leaders (threads, each with its own session) request dashboard and list pages with
+--think seconds of think time (exponential, seeded) for --load-seconds, and reports p50, p95
+and errors (failed requests and 5xx) per page.
+
+--json FILE writes the results. Keys, per size under "sizes" -> "<size>":
+  "rows", "generate_s", "filters" -> "<filter>" -> {"page_ms", "figures_ms", "floor_ms",
+      "filter_and_floor_ms", "page_ratio", "figures_ratio", "queries", "received",
+      "covered"},
+  "list" -> "<list page>" -> {"page_ms", "floor_ms", "page_ratio", "queries"},
+  "worst_page_ms": the slowest dashboard page median of all filters,
+  "worst_page_ratio": the highest page / floor of the filters the goal covers (a period of
+      a year or less, or a period alone),
+  and at the load size: "load" -> "<page>" -> {"kind", "single_ms", "p50_ms", "p95_ms",
+      "ratio", "requests", "errors"}, "load_p95_ratio": the worst p95 under load over the
+      same page's single-user median, "errors": failed or 5xx responses under load,
+      "load_requests": the requests made under load.
+Top level: "loadavg_before" and "loadavg_after" (/proc/loadavg), "settings" (the options).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import resource
+import secrets
 import statistics
 import sys
 import time
@@ -29,139 +60,113 @@ from typing import Any
 from throwaway_pg import throwaway_database
 
 DB = "bench_dashboard"
-
-
-CLEAR = """
-SET app.allow_event_purge = 'on';
-TRUNCATE cases_call, cases_case_topics, cases_case, cases_employer RESTART IDENTITY CASCADE;
-"""
-
-# States and outcomes respect the model's check constraints: investigated states have
-# investigated_at; closed cases have an outcome (decline outcomes when never investigated).
-GENERATE = """
-INSERT INTO cases_employer (id, name, kvk_number, establishment_number, sector_id,
-    visit_street, visit_number, visit_postcode, visit_city, postal_street, postal_number,
-    postal_postcode, postal_city, contact_name, contact_phone, contact_email,
-    created_at, updated_at)
-SELECT i, 'Werkgever ' || i || ' B.V.', lpad((10000000 + i)::text, 8, '0'), '',
-    CASE WHEN i %% 13 = 0 THEN NULL ELSE substr('CGJKMNQ', 1 + i %% 7, 1) END,
-    'Straat', '1', '', 'Den Haag', '', '', '', '', '', '', '', now(), now()
-FROM generate_series(1, %(employers)s) AS i;
-
-INSERT INTO cases_case (id, reference, received_at, channel, description, employer_id,
-    assignee_id, state, outcome, main_case_id, triage_due, call_due, investigated_at,
-    closed_at, version, created_at, created_by_id, anonymised_at)
-SELECT i,
-    'TW-' || (2016 + i %% 11) || '-' || lpad(((i - 1) / 11 + 1)::text, 5, '0'),
-    timestamptz '2020-01-01' + ((i * 7919) %% 1800) * interval '1 day'
-        + ((i * 104729) %% 86400) * interval '1 second',
-    (ARRAY['webformulier','telefoon','email','brief'])[1 + i %% 4],
-    'Omschrijving ' || i,
-    1 + (i * 31) %% %(employers)s,
-    CASE WHEN s.state = 'received' AND i %% 3 = 0 THEN NULL
-         ELSE (%(inspectors)s)[1 + i %% array_length(%(inspectors)s, 1)] END,
-    s.state,
-    CASE WHEN s.state <> 'closed' THEN ''
-         WHEN s.investigated THEN (ARRAY['werkgever_voldoet_al','afspraken_nagekomen',
-             'werkgever_onbereikbaar'])[1 + i %% 3]
-         ELSE (ARRAY['onvoldoende_informatie','ingetrokken','geen_overtreding_aannemelijk',
-             'buiten_bevoegdheid','dubbele_melding'])[1 + i %% 5] END,
-    NULL, date '2021-01-01' + (i %% 1500)::int,
-    CASE WHEN s.investigated THEN date '2021-01-15' + (i %% 1500)::int END,
-    CASE WHEN s.investigated THEN timestamptz '2021-01-02' END,
-    CASE WHEN s.state = 'closed' THEN timestamptz '2021-02-02' END,
-    1, now(), %(inspector)s, NULL
-FROM generate_series(1::bigint, %(rows)s) AS i,
-LATERAL (SELECT st AS state,
-        st IN ('under_investigation','employer_called','agreements_confirmed')
-        OR (st = 'closed' AND i %% 3 <> 0) AS investigated
-    FROM (SELECT (ARRAY['received','under_investigation','employer_called',
-        'agreements_confirmed','closed','closed'])[1 + (i * 13) %% 6] AS st) AS x) AS s;
-
-INSERT INTO cases_case_topics (case_id, topic_id)
-SELECT i, (SELECT id FROM cases_topic WHERE code = 'niet_mogen_thuiswerken')
-FROM generate_series(1, %(rows)s) AS i WHERE i %% 7 <> 0;
-INSERT INTO cases_case_topics (case_id, topic_id)
-SELECT i, (SELECT id FROM cases_topic WHERE code = 'werkdruk')
-FROM generate_series(1, %(rows)s) AS i WHERE i %% 4 = 0;
-
-INSERT INTO cases_call (case_id, called_at, caller_id, reached, contact_name, criteria,
-    employer_response, measures, notes, created_at)
-SELECT c.id, timestamptz '2021-02-01', %(inspector)s, true, 'J. de Vries',
-    '["fysieke_aanwezigheid"]'::jsonb,
-    (ARRAY['ja','ja','gedeeltelijk','nee'])[1 + c.id %% 4], '', '', now()
-FROM cases_case c WHERE c.state IN ('employer_called','agreements_confirmed')
-    OR (c.state = 'closed' AND c.investigated_at IS NOT NULL AND c.id %% 2 = 0);
-SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %(rows)s);
-ANALYZE;
-"""
-
 TZ = "Europe/Amsterdam"
-FILTERS: list[tuple[str, str, str]] = [
+
+# (key, query string, covered by the goal: a period of a year or less, or a period alone)
+FILTERS: list[tuple[str, str, bool]] = [
+    ("period_2021", "received_after=2021-01-01&received_before=2021-12-31", True),
     (
-        "period 2021",
-        "received_after=2021-01-01&received_before=2021-12-31",
-        f"c.received_at >= timestamptz '2021-01-01 00:00 {TZ}' "
-        f"AND c.received_at < timestamptz '2022-01-01 00:00 {TZ}'",
-    ),
-    (
-        "period 2021 + sector J + topic",
+        "period_2021_sector_topic",
         "received_after=2021-01-01&received_before=2021-12-31&sector=J"
         "&topic=niet_mogen_thuiswerken",
-        f"c.received_at >= timestamptz '2021-01-01 00:00 {TZ}' "  # noqa: S608
-        f"AND c.received_at < timestamptz '2022-01-01 00:00 {TZ}' "
-        "AND e.sector_id = 'J' AND EXISTS (SELECT 1 FROM cases_case_topics ct "
-        "JOIN cases_topic t ON t.id = ct.topic_id WHERE ct.case_id = c.id "
-        "AND t.code = 'niet_mogen_thuiswerken')",
+        True,
     ),
+    ("kamerbrief", "received_after=2021-01-25&received_before=2021-04-09", True),
+    ("all_time", "", True),
+    ("all_time_sector", "sector=J", False),
 ]
-
-ONLY_NMT = """(EXISTS (SELECT 1 FROM cases_case_topics ct JOIN cases_topic t
-    ON t.id = ct.topic_id WHERE ct.case_id = c.id AND t.code = 'niet_mogen_thuiswerken')
-  AND NOT EXISTS (SELECT 1 FROM cases_case_topics ct JOIN cases_topic t
-    ON t.id = ct.topic_id WHERE ct.case_id = c.id AND t.code <> 'niet_mogen_thuiswerken'))"""
-NEE = """EXISTS (SELECT 1 FROM cases_call k WHERE k.case_id = c.id AND k.reached
-    AND k.employer_response = 'nee')"""
-OVERDUE = """((c.state = 'received' AND c.triage_due < %(today)s)
-    OR (c.state = 'under_investigation' AND c.call_due < %(today)s))"""
-DECLINED = "(c.investigated_at IS NULL AND c.state = 'closed')"
-FROM = "FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id WHERE {where}"
-
-SQL_TOTALS = f"""
-SELECT count(*), count(*) FILTER (WHERE c.investigated_at IS NOT NULL),
-    count(*) FILTER (WHERE {ONLY_NMT}), count(*) FILTER (WHERE {DECLINED}),
-    count(*) FILTER (WHERE c.investigated_at IS NULL AND c.state <> 'closed'),
-    count(*) FILTER (WHERE {OVERDUE}), count(*) FILTER (WHERE {NEE}),
-    count(DISTINCT c.employer_id) FILTER (WHERE {NEE})
-{FROM}"""
-SQL_BREAKDOWNS = {
-    "outcome": f"SELECT c.outcome, count(*) {FROM} AND {DECLINED} GROUP BY 1",
-    "state": f"SELECT c.state, count(*) {FROM} GROUP BY 1",
-    "sector": """SELECT e.sector_id, s.name, count(*) FROM cases_case c
-        JOIN cases_employer e ON e.id = c.employer_id
-        LEFT JOIN cases_sector s ON s.code = e.sector_id WHERE {where} GROUP BY 1, 2""",
-    "inspector": """SELECT c.assignee_id, u.first_name, u.last_name, count(*)
-        FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id
-        LEFT JOIN auth_user u ON u.id = c.assignee_id WHERE {where} GROUP BY 1, 2, 3""",
-    "week": f"""SELECT date_trunc('week', c.received_at AT TIME ZONE '{TZ}')::date, count(*)
-        {FROM} GROUP BY 1""",
-}
-# The same breakdowns in one GROUPING SETS query (plus the totals query above).
-SQL_GROUPING_SETS = f"""
-SELECT GROUPING(c.state, e.sector_id, c.assignee_id, wk, dout) AS g,
-    c.state, e.sector_id, c.assignee_id, wk, dout, count(*)
-FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id,
-LATERAL (SELECT date_trunc('week', c.received_at AT TIME ZONE '{TZ}')::date AS wk,
-    CASE WHEN {DECLINED} THEN c.outcome END AS dout) AS x
-WHERE {{where}}
-GROUP BY GROUPING SETS ((c.state), (e.sector_id), (c.assignee_id), (wk), (dout))
-"""  # noqa: S608 (fixed text, no input)
+LISTS: list[tuple[str, str]] = [
+    ("list_all", ""),
+    ("list_period_2021", "received_after=2021-01-01&received_before=2021-12-31"),
+    ("list_sector_page_3", "sector=J&page=3"),
+]
+CONTROL = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
 
 
-def normalise_app(figures: Any) -> dict[str, Any]:
+def loadavg() -> list[float]:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return []
+
+
+# ---------------------------------------------------------------------------
+# Hand-written reference: the figures from the original columns only
+
+
+def reference_where(query: str) -> str:
+    from django.http import QueryDict
+
+    params = QueryDict(query)
+    where = ["TRUE"]
+    if params.get("received_after"):
+        where.append(f"day >= date '{params['received_after']}'")
+    if params.get("received_before"):
+        where.append(f"day <= date '{params['received_before']}'")
+    if params.getlist("sector"):
+        codes = ", ".join(f"'{code}'" for code in params.getlist("sector"))
+        where.append(f"sector IN ({codes})")
+    if params.getlist("topic"):
+        codes = ", ".join(f"'{code}'" for code in params.getlist("topic"))
+        where.append(f"topics && ARRAY[{codes}]::varchar[]")
+    return " AND ".join(where)
+
+
+REFERENCE = f"""
+WITH sel AS (
+    SELECT c.id, c.state, c.outcome, c.investigated_at IS NOT NULL AS inv, e.sector_id AS sector,
+        c.assignee_id, c.employer_id, c.triage_due, c.call_due,
+        (c.received_at AT TIME ZONE '{TZ}')::date AS day,
+        ARRAY(SELECT t.code FROM cases_case_topics ct JOIN cases_topic t ON t.id = ct.topic_id
+            WHERE ct.case_id = c.id ORDER BY t.code) AS topics,
+        EXISTS (SELECT 1 FROM cases_call k WHERE k.case_id = c.id AND k.reached
+            AND k.employer_response = 'nee') AS nee
+    FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id
+), f AS (SELECT * FROM sel WHERE {{where}})
+SELECT 'totals', json_build_array(count(*), count(*) FILTER (WHERE inv),
+        count(*) FILTER (WHERE topics = ARRAY['niet_mogen_thuiswerken']::varchar[]),
+        count(*) FILTER (WHERE NOT inv AND state = 'closed'),
+        count(*) FILTER (WHERE NOT inv AND state <> 'closed'),
+        count(*) FILTER (WHERE (state = 'received' AND triage_due < %(today)s)
+            OR (state = 'under_investigation' AND call_due < %(today)s)
+            OR (state IN ('employer_called', 'agreements_confirmed') AND EXISTS (
+                SELECT 1 FROM cases_agreement a WHERE a.case_id = f.id AND a.status = 'open'
+                AND a.due_date < %(today)s))),
+        count(*) FILTER (WHERE nee), count(DISTINCT employer_id) FILTER (WHERE nee))::text
+FROM f
+UNION ALL SELECT 'state', json_object_agg(state, n)::text FROM (
+    SELECT state, count(*) AS n FROM f GROUP BY 1) s
+UNION ALL SELECT 'outcome', json_object_agg(outcome, n)::text FROM (
+    SELECT outcome, count(*) AS n FROM f WHERE NOT inv AND state = 'closed' GROUP BY 1) s
+UNION ALL SELECT 'sector', json_object_agg(COALESCE(sector, '-'), n)::text FROM (
+    SELECT sector, count(*) AS n FROM f GROUP BY 1) s
+UNION ALL SELECT 'assignee', json_object_agg(COALESCE(assignee_id, 0), n)::text FROM (
+    SELECT assignee_id, count(*) AS n FROM f GROUP BY 1) s
+UNION ALL SELECT 'week', json_object_agg(w, n)::text FROM (
+    SELECT (day - (extract(isodow FROM day)::int - 1)) AS w, count(*) AS n FROM f GROUP BY 1) s
+"""  # noqa: S608 (fixed text; the filters' values above are the bench's own constants)
+
+
+def reference_figures(query: str, today: dt.date) -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE.format(where=reference_where(query)), {"today": today})
+        rows = {name: json.loads(value) if value else {} for name, value in cursor.fetchall()}
+    return {
+        "totals": rows["totals"],
+        "state": rows["state"],
+        "outcome": rows["outcome"],
+        "sector": rows["sector"],
+        "assignee": {int(k): v for k, v in rows["assignee"].items()},
+        "week": rows["week"],
+    }
+
+
+def app_normalised(figures: Any) -> dict[str, Any]:
     c = figures.counts
     return {
-        "totals": (
+        "totals": [
             c.received,
             c.investigated,
             c.only_not_allowed,
@@ -170,203 +175,250 @@ def normalise_app(figures: Any) -> dict[str, Any]:
             figures.overdue,
             figures.not_recognised,
             figures.not_recognised_employers,
-        ),
-        "outcome": dict(c.declined_by_outcome),
+        ],
         "state": dict(figures.by_state),
-        "sector": {code: n for code, _name, n in figures.by_sector},
-        "inspector": {pk: n for pk, _name, n in figures.by_inspector},
-        "week": dict(figures.by_week),
+        "outcome": dict(c.declined_by_outcome),
+        "sector": {code or "-": n for code, _name, n in figures.by_sector},
+        "assignee": {pk or 0: n for pk, _name, n in figures.by_inspector},
+        "week": {day.isoformat(): n for day, n in figures.by_week},
     }
 
 
-def app_counts(user: Any, params: str) -> dict[str, Any]:
-    from django.http import QueryDict
-
-    from cases.dashboard.figures import dashboard_figures
-    from cases.filters import filtered_cases
-
-    case_filter, cases = filtered_cases(user, QueryDict(params))
-    if not case_filter.is_valid():
-        raise SystemExit(f"invalid filter {params}: {case_filter.errors}")
-    return normalise_app(dashboard_figures(cases))
+# ---------------------------------------------------------------------------
+# In-process timings
 
 
-def sql_counts(where: str, today: Any) -> dict[str, Any]:
-    from django.db import connection
-
-    args = {"today": today}
-    out: dict[str, Any] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(SQL_TOTALS.format(where=where), args)
-        out["totals"] = tuple(cursor.fetchone())
-        for name, sql in SQL_BREAKDOWNS.items():
-            cursor.execute(sql.format(where=where), args)
-            rows = cursor.fetchall()
-            out[name] = {row[0]: row[-1] for row in rows}
-    return out
-
-
-def sql_grouping_sets(where: str, today: Any) -> dict[str, Any]:
-    from django.db import connection
-
-    out: dict[str, Any] = {name: {} for name in ("outcome", "state", "sector", "inspector")}
-    out["week"] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(SQL_TOTALS.format(where=where), {"today": today})
-        out["totals"] = tuple(cursor.fetchone())
-        cursor.execute(SQL_GROUPING_SETS.format(where=where))
-        rows = cursor.fetchall()
-    names = {0b01111: "state", 0b10111: "sector", 0b11011: "inspector", 0b11101: "week"}
-    for g, state, sector, assignee, week, dout, n in rows:
-        if g == 0b11110:
-            if dout is not None:
-                out["outcome"][dout] = n
-        else:
-            key = {"state": state, "sector": sector, "inspector": assignee, "week": week}
-            out[names[g]][key[names[g]]] = n
-    return out
-
-
-def page_queries(client: Any, params: str) -> tuple[int, int]:
-    """Queries of the whole dashboard page, and of it without the per-request session,
-    user, permission, navigation and session-save queries every page has."""
+def page_queries(client: Any, url: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(f"/dashboard/?{params}")
+        response = client.get(url)
     if response.status_code != 200:
-        raise SystemExit(f"dashboard page: HTTP {response.status_code}")
-    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT")  # transaction control, not queries
-    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(control)]
-    # Every page: the session (read, save), the user, and cases.auth's permission query.
-    framework = sum(
-        1
-        for sql in statements
-        if "django_session" in sql
-        or sql.startswith('(SELECT "auth_group"."name"')
-        or 'FROM "auth_user" WHERE' in sql
-    )
-    return len(statements), len(statements) - framework
+        raise SystemExit(f"{url}: HTTP {response.status_code}")
+    return sum(1 for q in ctx.captured_queries if not q["sql"].startswith(CONTROL))
 
 
-def timed(fn: Any, repeat: int) -> tuple[float, Any]:
-    fn()  # warm up
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000, result
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 2)
 
 
-def backend_peak_mb() -> float | None:
-    """VmHWM (peak RSS) of this connection's PostgreSQL backend, when the server is local."""
-    from django.db import connection
+def time_filters(
+    client: Any, leader: Any, today: dt.date, repeat: int, check: bool
+) -> dict[str, Any]:
+    from django.http import QueryDict
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    from cases.dashboard.day_counts import figures_for
+    from cases.filters import filtered_cases
+
+    results: dict[str, Any] = {}
+    for key, query, covered in FILTERS:
+        url = f"/dashboard/?{query}"
+        case_filter, cases = filtered_cases(leader, QueryDict(query))
+        figures = figures_for(leader, case_filter, cases, today)
+        if check:
+            app, ref = app_normalised(figures), reference_figures(query, today)
+            if app != ref:
+                diff = {k: (app[k], ref[k]) for k in app if app[k] != ref[k]}
+                raise SystemExit(f"{key}: the app's figures differ from the reference: {diff}")
+        client.get(url)  # warm up
+        samples: dict[str, list[float]] = {"page": [], "figures": [], "floor": [], "filter": []}
+        for _ in range(repeat):
+            start = time.perf_counter()
+            case_filter, cases = filtered_cases(leader, QueryDict(query))
+            built = time.perf_counter()
+            cases.count()
+            samples["floor"].append(time.perf_counter() - built)
+            samples["filter"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            figures_for(leader, case_filter, cases, today)
+            samples["figures"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            response = client.get(url)
+            samples["page"].append(time.perf_counter() - start)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+        page, figs, floor = (median_ms(samples[k]) for k in ("page", "figures", "floor"))
+        results[key] = {
+            "page_ms": page,
+            "figures_ms": figs,
+            "floor_ms": floor,
+            # information: building the filter (validating it reads its choices) and counting
+            "filter_and_floor_ms": median_ms(samples["filter"]),
+            "page_ratio": round(page / floor, 2),
+            "figures_ratio": round(figs / floor, 2),
+            "queries": page_queries(client, url),
+            "received": figures.counts.received,
+            "covered": covered,
+        }
+        r = results[key]
+        print(
+            f"  {key:26} page {page:8.1f} ms  figures {figs:7.1f} ms  floor {floor:7.1f} ms  "
+            f"page/floor {r['page_ratio']:6.2f}  queries {r['queries']:2d}  "
+            f"received {r['received']:>9,}"
+        )
+    return results
+
+
+def time_lists(client: Any, leader: Any, repeat: int) -> dict[str, Any]:
+    from django.http import QueryDict
+
+    from cases.filters import filtered_cases
+
+    results: dict[str, Any] = {}
+    for key, query in LISTS:
+        url = f"/meldingen/?{query}"
+        client.get(url)
+        pages, floors = [], []
+        for _ in range(repeat):
+            _f, cases = filtered_cases(leader, QueryDict(query))
+            start = time.perf_counter()
+            cases.count()
+            floors.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            status = client.get(url).status_code
+            pages.append(time.perf_counter() - start)
+            if status != 200:
+                raise SystemExit(f"{url}: HTTP {status}")
+        page, floor = median_ms(pages), median_ms(floors)
+        results[key] = {
+            "page_ms": page,
+            "floor_ms": floor,
+            "page_ratio": round(page / floor, 2),
+            "queries": page_queries(client, url),
+        }
+        queries = results[key]["queries"]
+        print(f"  {key:26} page {page:8.1f} ms  floor {floor:7.1f} ms  queries {queries}")
+    return results
+
+
+def explain(today: dt.date) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the one pass for the period 2021 and for all time (as
+    any filter besides the period runs it), of the day-count reads for all time, and of the
+    first page of "Alle meldingen" for 2021."""
+    from django.db import connection, transaction
+    from django.http import QueryDict
+
+    from cases.dashboard import day_counts, figures
+    from cases.filters import CaseFilter
+    from cases.models import Case
+    from cases.selectors import countable
+
+    statements = []
+    for label, query in (("one pass, period 2021", FILTERS[0][1]), ("one pass, all time", "")):
+        qs = countable(CaseFilter(QueryDict(query), queryset=Case.objects.all()).qs)
+        statements.append((label, *figures._one_pass_sql(qs, today)))
+    statements.append(("day counts, all time", *day_counts._day_counts_sql(None, None)))
+    from cases.selectors import list_rows
+
+    listed = CaseFilter(QueryDict(LISTS[1][1]), queryset=Case.objects.all()).qs
+    rows = list_rows(listed, "-received")[:50].query.sql_with_params()
+    statements.append(("the list's first 50 rows, period 2021", rows[0], list(rows[1])))
+    for label, sql, params in statements:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{figures.WORK_MEM}'")
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        print(f"\n--- EXPLAIN (ANALYZE, BUFFERS): {label}\n{plan}\n")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--repeat", type=int, default=11)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="--json FILE writes" + __doc__.split("--json FILE writes")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--sizes", default="150000,1000000")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--load-size", type=int, default=150000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--think", type=float, default=10.0)
+    parser.add_argument("--load-seconds", type=float, default=120.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-load", action="store_true", help="skip the load phase")
+    parser.add_argument("--no-check", action="store_true", help="skip the reference check")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    parser.add_argument("--json", default="", help="write the results to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-
+    report: dict[str, Any] = {
+        "loadavg_before": loadavg(),
+        "settings": {k: v for k, v in vars(args).items() if k != "json"},
+        "sizes": {},
+    }
+    # Production settings for the in-process timings and for gunicorn alike.
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+            "STATIC_MANIFEST": "false",
+            "SECURE_COOKIES": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     with throwaway_database(DB):
+        from dashboard_data import generate
+        from dashboard_load import run_load
         from django.contrib.auth.models import Group, User
-        from django.db import connection
+        from django.db import connections
         from django.test import Client
-        from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
-        supervisor = User.objects.create_user("bench-teamleider", first_name="Bench")
-        supervisor.groups.add(Group.objects.get(name="Teamleider"))
+        today = timezone.localdate()
         inspectors = []
-        for n in range(5):
-            user = User.objects.create_user(f"bench-inspecteur{n}", first_name=f"Insp{n}")
+        for n in range(60):
+            user = User.objects.create_user(
+                f"bench-inspecteur{n}", first_name=f"Inspecteur {n}", last_name="Bench"
+            )
             user.groups.add(Group.objects.get(name="Inspecteur"))
             inspectors.append(user.pk)
-        supervisor = User.objects.get(pk=supervisor.pk)
+        leader = User.objects.create_user("bench-teamleider", first_name="Team", last_name="Leider")
+        leader.groups.add(Group.objects.get(name="Teamleider"))
+        leader = User.objects.get(pk=leader.pk)
         client = Client()
-        client.force_login(supervisor)
-        today = timezone.localdate()
-
-        results: dict[tuple[str, int], tuple[float, float]] = {}
-        print(
-            f"{'meldingen':>10} {'filter':32} {'app ms':>8} {'sql ms':>8} {'ratio':>6} "
-            f"{'gs ms':>7} {'ratio':>6} {'q counts':>8} {'q page':>7} {'q view':>7} "
-            f"{'received':>9}"
-        )
+        client.force_login(leader)
         for size in sizes:
-            with connection.cursor() as cursor:
-                start = time.perf_counter()
-                cursor.execute(CLEAR)
-                cursor.execute(
-                    GENERATE,
-                    {
-                        "rows": size,
-                        "employers": max(10, size // 100),
-                        "inspector": inspectors[0],
-                        "inspectors": inspectors,
-                    },
+            start = time.perf_counter()
+            generate(size, seed=args.seed, today=today, inspectors=inspectors)
+            generated = round(time.perf_counter() - start, 1)
+            print(f"# {size:,} meldingen generated in {generated} s; load {loadavg()}")
+            result: dict[str, Any] = {"rows": size, "generate_s": generated}
+            result["filters"] = time_filters(client, leader, today, args.repeat, not args.no_check)
+            result["list"] = time_lists(client, leader, args.repeat)
+            filters = result["filters"].values()
+            result["worst_page_ms"] = max(f["page_ms"] for f in filters)
+            result["worst_page_ratio"] = max(f["page_ratio"] for f in filters if f["covered"])
+            print(
+                f"  worst page {result['worst_page_ms']} ms; worst page/floor of the filters "
+                f"the goal covers {result['worst_page_ratio']}"
+            )
+            if args.explain:
+                explain(today)
+            if size == args.load_size and not args.no_load:
+                connections.close_all()
+                load = run_load(
+                    users=args.users,
+                    think=args.think,
+                    seconds=args.load_seconds,
+                    seed=args.seed,
+                    workers=args.workers,
+                    threads=args.threads,
+                    pages=[(k, f"/dashboard/?{q}", "dashboard") for k, q, _c in FILTERS]
+                    + [(k, f"/meldingen/?{q}", "list") for k, q in LISTS],
                 )
-            print(f"# generated {size:,} meldingen in {time.perf_counter() - start:.1f} s")
-            for label, params, where in FILTERS:
-                app_ms, app_result = timed(lambda p=params: app_counts(supervisor, p), args.repeat)
-                sql_ms, sql_result = timed(lambda w=where: sql_counts(w, today), args.repeat)
-                gs_ms, gs_result = timed(lambda w=where: sql_grouping_sets(w, today), args.repeat)
-                for name, reference in (
-                    ("per-breakdown SQL", sql_result),
-                    ("GROUPING SETS", gs_result),
-                ):
-                    if app_result != reference:
-                        diff = {
-                            k: (app_result[k], reference[k])
-                            for k in app_result
-                            if app_result[k] != reference[k]
-                        }
-                        raise SystemExit(f"{size} {label}: app != {name}: {diff}")
-                with CaptureQueriesContext(connection) as ctx:
-                    app_counts(supervisor, params)
-                page_total, page_view = page_queries(client, params)
-                results[(label, size)] = (app_ms, sql_ms)
-                print(
-                    f"{size:>10,} {label:32} {app_ms:8.1f} {sql_ms:8.1f} {app_ms / sql_ms:6.2f} "
-                    f"{gs_ms:7.1f} {app_ms / gs_ms:6.2f} {len(ctx.captured_queries):8d} "
-                    f"{page_total:7d} {page_view:7d} {app_result['totals'][0]:9,}"
-                )
-        if len(sizes) > 1:
-            small, large = sizes[0], sizes[-1]
-            for label, _params, _where in FILTERS:
-                app_small, sql_small = results[(label, small)]
-                app_large, sql_large = results[(label, large)]
-                print(
-                    f"growth {small:,} -> {large:,} ({label}): app x{app_large / app_small:.1f}, "
-                    f"sql x{sql_large / sql_small:.1f}"
-                )
+                result.update(load)
+            report["sizes"][str(size)] = result
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        backend = backend_peak_mb()
         print(f"peak RSS of this process: {peak:.0f} MB")
-        if backend is not None:
-            print(f"peak RSS of its PostgreSQL backend: {backend:.0f} MB")
-        print(
-            "columns: ratio = app / per-breakdown SQL (the goal); gs = one GROUPING SETS query "
-            "(information); q counts = queries of the counts (filter validation included); "
-            "q page = queries of the whole dashboard page (BEGIN/COMMIT not counted); "
-            "q view = the page without the session, user, permission and navigation queries "
-            "every page makes"
-        )
+    report["loadavg_after"] = loadavg()
+    print(f"load average before {report['loadavg_before']}, after {report['loadavg_after']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 

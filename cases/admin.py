@@ -18,7 +18,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from cases import permissions, services
+from cases import permissions, reference_data, services
 from cases.access import acting_user
 from cases.events import record_event
 from cases.models import (
@@ -53,8 +53,22 @@ class NoDeleteMixin(admin.ModelAdmin[_M]):
         return actions
 
 
+class TopicAdminForm(forms.ModelForm[Topic]):
+    class Meta:
+        model = Topic
+        fields = ["code", "label", "ordering", "active"]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.instance._state.adding:
+            # A new topic gets the next free bit in Case.topic_mask, once and for good.
+            self.instance.bit = reference_data.next_topic_bit()
+        return cleaned
+
+
 @admin.register(Topic)
 class TopicAdmin(NoDeleteMixin[Topic]):
+    form = TopicAdminForm
     list_display = ["code", "label", "ordering", "active"]
     list_editable = ["ordering", "active"]
 
@@ -79,13 +93,10 @@ class EmployerAdmin(NoDeleteMixin[Employer]):
     readonly_fields = ["created_at", "updated_at"]
 
     def save_model(self, request: HttpRequest, obj: Employer, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and form.changed_data:
-            record_event(
-                kind=EventKind.EMPLOYER_EDITED,
-                actor=request.user,
-                data={"employer_id": obj.pk, "fields": sorted(form.changed_data)},
-            )
+        # Through the service: a changed sector moves the employer's cases along with it.
+        services.employer_save(
+            employer=obj, actor=acting_user(request), fields=form.changed_data if change else []
+        )
 
 
 @admin.register(InspectorProfile)

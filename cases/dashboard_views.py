@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions, services
 from cases.access import role_required
-from cases.dashboard.figures import Figures, dashboard_figures
+from cases.dashboard.day_counts import figures_for
+from cases.dashboard.figures import Figures
 from cases.dashboard.params import (
     canonical_params,
     describe_filter,
@@ -53,7 +54,7 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     if case_filter.is_valid():
         params = canonical_params(case_filter)
         start, end = period_of(params, today)
-        figures = dashboard_figures(cases, today=today)
+        figures = figures_for(request.user, case_filter, cases, today)
         context.update(
             params=params.urlencode(),
             board=present(figures, params, start=start, end=end),

@@ -2,7 +2,8 @@
 
 Dates are inclusive calendar dates in Europe/Amsterdam (settings.TIME_ZONE) on
 `received_at`: `received_before=2021-04-09` includes a melding received at 23:59 local
-time on 9 April, which is 21:59 UTC.
+time on 9 April, which is 21:59 UTC. (They are compared with `Case.local_day`, that date
+stored with the case.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case as CaseWhen
-from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.lookups import GreaterThan
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.choices import BaseChoiceIterator
@@ -26,23 +28,17 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from cases.fields import SaneDateField
-from cases.models import (
-    Agreement,
-    AgreementStatus,
-    Call,
-    Case,
-    Channel,
-    EmployerResponse,
-    Outcome,
-    Sector,
-    State,
-    Topic,
-)
-from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
+from cases.models import Case, Channel, Outcome, Sector, State, Topic
+from cases.models.case import DEADLINES
+from cases.models.rollups import CHANNEL_CODES, OUTCOME_CODES, STATE_CODES
 from cases.permissions import case_worker_users_q, visible_cases
+from cases.reference_data import TOPIC_BITS
+from cases.rollups import mask_of
 from cases.types import AnyUser
+from cases.widgets import QuickCheckboxSelectMultiple, QuickSelect
 
 YES_NO = (("yes", _("Yes")), ("no", _("No")))
+NULL = "null"  # django-filter's null_value: "no sector" / "nobody"
 DATE = {"type": "date"}
 
 
@@ -52,62 +48,59 @@ def local_day_start(day: dt.date) -> dt.datetime:
 
 
 def received_between(after: dt.date | None, before: dt.date | None) -> Q:
+    """Received on the local calendar days after..before inclusive (`Case.local_day`, the
+    day in Europe/Amsterdam, stored with every case)."""
     q = Q()
     if after:
-        q &= Q(received_at__gte=local_day_start(after))
+        q &= Q(local_day__gte=after)
     if before:
-        q &= Q(received_at__lt=local_day_start(before + dt.timedelta(days=1)))
+        q &= Q(local_day__lte=before)
     return q
 
 
-def has_topic(code: str) -> Exists:
-    return Exists(Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code=code))
+def any_topic_q(mask: int) -> Q:
+    """Cases with at least one of the topics whose bits are set in `mask` (Topic.bit)."""
+    return Q(GreaterThan(F("topic_mask").bitand(mask), 0))
 
 
 def only_topic_q(code: str) -> Q:
-    """Cases whose topics are exactly {code}."""
-    others = Case.topics.through.objects.filter(case_id=OuterRef("pk")).exclude(topic__code=code)
-    return Q(has_topic(code)) & ~Q(Exists(others))
-
-
-def _open_agreements() -> QuerySet[Agreement]:
-    return Agreement.objects.filter(case_id=OuterRef("pk"), status=AgreementStatus.OPEN)
+    """Cases whose topics are exactly {code}, for a topic with a fixed bit
+    (cases.reference_data.TOPIC_BITS)."""
+    return Q(topic_mask=1 << TOPIC_BITS[code])
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
     """Cases past the deadline of their current state (`Case.deadlines`; today in
     Europe/Amsterdam): the same rule as `Case.is_overdue`, in SQL. In
-    `AGREEMENT_DEADLINE_STATES` that is an open agreement past its due date."""
+    `AGREEMENT_DEADLINE_STATES` that is the earliest open agreement's due date, stored with
+    the case as `Case.agreement_due` (NULL in the other states)."""
     today = today or timezone.localdate()
-    stored = (Q(state=state, **{f"{name}__lt": today}) for name, state, _label in DEADLINES)
-    agreements = Q(state__in=AGREEMENT_DEADLINE_STATES) & Q(
-        Exists(_open_agreements().filter(due_date__lt=today))
+    stored = (
+        Q(state_code=STATE_CODES[state], **{f"{name}__lt": today})
+        for name, state, _label in DEADLINES
     )
-    return reduce(operator.or_, stored, agreements)
+    return reduce(operator.or_, stored, Q(agreement_due__lt=today))
 
 
 def current_due() -> CaseWhen:
     """The due date of a case's current deadline (`Case.current_deadline`), as an SQL
     expression; NULL for a case without one (closed, or no open agreement yet)."""
-    earliest = _open_agreements().order_by("due_date").values("due_date")[:1]
     return CaseWhen(
-        *(When(state=state, then=F(name)) for name, state, _label in DEADLINES),
-        When(state__in=AGREEMENT_DEADLINE_STATES, then=Subquery(earliest)),
-        default=Value(None),
+        *(When(state_code=STATE_CODES[state], then=F(name)) for name, state, _label in DEADLINES),
+        default=F("agreement_due"),
         output_field=DateField(),
     )
 
 
 def not_recognised_q() -> Q:
     """Cases with at least one reached call in which the employer said it did not recognise
-    itself in the melding (employer_response "nee")."""
-    return Q(
-        Exists(
-            Call.objects.filter(
-                case_id=OuterRef("pk"), reached=True, employer_response=EmployerResponse.NEE
-            )
-        )
-    )
+    itself in the melding (employer_response "nee"): `Case.not_recognised`."""
+    return Q(not_recognised=True)
+
+
+def codes_in(field: str, codes: dict[str, int], values: Iterable[str]) -> Q:
+    """`field` (a code column) in the codes of the choices `values`."""
+    return Q(**{f"{field}__in": sorted({codes[value] for value in values})})
 
 
 class ReferenceChoices(BaseChoiceIterator):
@@ -130,8 +123,22 @@ class ReferenceChoices(BaseChoiceIterator):
         return self  # the form's copies of a field share one read
 
 
-def topic_choices() -> Iterable[tuple[str, str]]:
-    return Topic.objects.values_list("code", "label")
+class TopicChoices(ReferenceChoices):
+    """The topics as choices, read with their bits (Topic.bit) in the same query."""
+
+    def __init__(self) -> None:
+        super().__init__(self._read)
+        self.bits: dict[str, int] = {}
+
+    def _read(self) -> list[tuple[str, str]]:
+        rows = list(Topic.objects.values_list("code", "label", "bit"))
+        self.bits = {code: bit for code, _label, bit in rows}
+        return [(code, label) for code, label, _bit in rows]
+
+    def mask(self, codes: Iterable[str]) -> int:
+        """The topic mask of `codes` (validated choices)."""
+        iter(self)  # reads them (once)
+        return mask_of(self.bits[code] for code in codes)
 
 
 def sector_choices() -> Iterable[tuple[str, str]]:
@@ -141,14 +148,17 @@ def sector_choices() -> Iterable[tuple[str, str]]:
 def assignee_choices() -> Iterable[tuple[str, str]]:
     """People who handle meldingen, and anyone who ever had a case assigned (someone who has
     left still appears in the figures, so their drill-down must stay valid)."""
+    user_model = get_user_model()
+    # Each part a semi-join of its own (no DISTINCT over the group and permission joins, no
+    # EXISTS evaluated per user inside an OR): a probe of the assignee index per user.
+    case_workers = user_model.objects.filter(case_worker_users_q()).values("pk")
+    ever_assigned = user_model.objects.filter(
+        Exists(Case.objects.filter(assignee=OuterRef("pk")))
+    ).values("pk")
     users = (
-        get_user_model()
-        .objects.filter(
-            case_worker_users_q()
-            | Q(is_superuser=True)
-            | Q(Exists(Case.objects.filter(assignee=OuterRef("pk"))))
+        user_model.objects.filter(
+            Q(pk__in=case_workers) | Q(is_superuser=True) | Q(pk__in=ever_assigned)
         )
-        .distinct()
         .only("pk", "username", "first_name", "last_name")
         .order_by("last_name", "first_name", "username")
     )
@@ -162,7 +172,9 @@ class SaneDateFilter(django_filters.DateFilter):
 
 
 class CaseFilter(django_filters.FilterSet):
-    """No filter joins a multi-valued relation (topics use EXISTS), so none needs DISTINCT."""
+    """No filter joins a multi-valued relation, so none needs DISTINCT. The filters read the
+    precomputed columns of `Case` (`local_day`, the codes, `sector_code`, `topic_mask`,
+    `not_recognised`): the dashboard's covering index holds all of them."""
 
     received_after = SaneDateFilter(
         label=_("Received from"),
@@ -177,38 +189,42 @@ class CaseFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         label=_("Status"),
         choices=State.choices,
+        method="filter_state",
         distinct=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
     topic = django_filters.MultipleChoiceFilter(
         label=_("Topic"),
         method="filter_topic",
         distinct=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
     only_topic = django_filters.ChoiceFilter(
         label=_("Only topic"),
         method="filter_only_topic",
         empty_label=_("All"),
+        widget=QuickSelect,
     )
     sector = django_filters.MultipleChoiceFilter(
         label=_("Sector"),
-        field_name="employer__sector",
+        method="filter_sector",
         distinct=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
         # `sector=null`: employers without a known sector (e.g. not identified yet).
         null_label=_("No sector known"),
     )
     channel = django_filters.MultipleChoiceFilter(
         label=_("Channel"),
         choices=Channel.choices,
+        method="filter_channel",
         distinct=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
     inspector = django_filters.ChoiceFilter(
         label=_("Assignee"),
         field_name="assignee",
         empty_label=_("Everyone"),
+        widget=QuickSelect,
         # `inspector=null`: cases nobody has been assigned to (the intake queue).
         null_label=_("Nobody"),
     )
@@ -217,18 +233,21 @@ class CaseFilter(django_filters.FilterSet):
         choices=YES_NO,
         method="filter_investigated",
         empty_label=_("Either"),
+        widget=QuickSelect,
     )
     outcome = django_filters.MultipleChoiceFilter(
         label=_("Outcome"),
         choices=Outcome.choices,
+        method="filter_outcome",
         distinct=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=QuickCheckboxSelectMultiple,
     )
     overdue = django_filters.ChoiceFilter(
         label=_("Deadline passed"),
         choices=YES_NO,
         method="filter_overdue",
         empty_label=_("Either"),
+        widget=QuickSelect,
     )
     # yes: at least one reached call in which the employer did not recognise itself in the
     # melding (employer_response "nee"); no: no such call. See not_recognised_q().
@@ -237,6 +256,7 @@ class CaseFilter(django_filters.FilterSet):
         choices=YES_NO,
         method="filter_not_recognised",
         empty_label=_("Either"),
+        widget=QuickSelect,
     )
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -251,7 +271,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        topics = ReferenceChoices(topic_choices)
+        self.topics = topics = TopicChoices()
         for name, choices in (
             ("topic", topics),
             ("only_topic", topics),
@@ -273,14 +293,27 @@ class CaseFilter(django_filters.FilterSet):
     def filter_topic(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
         if not value:
             return qs
-        return qs.filter(
-            Exists(
-                Case.topics.through.objects.filter(case_id=OuterRef("pk"), topic__code__in=value)
-            )
-        )
+        return qs.filter(any_topic_q(self.topics.mask(value)))
 
     def filter_only_topic(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        return qs.filter(only_topic_q(value)) if value else qs
+        return qs.filter(topic_mask=self.topics.mask([value])) if value else qs
+
+    def filter_state(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
+        return qs.filter(codes_in("state_code", STATE_CODES, value)) if value else qs
+
+    def filter_channel(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
+        return qs.filter(codes_in("channel_code", CHANNEL_CODES, value)) if value else qs
+
+    def filter_outcome(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
+        return qs.filter(codes_in("outcome_code", OUTCOME_CODES, value)) if value else qs
+
+    def filter_sector(self, qs: QuerySet[Case], name: str, value: list[str]) -> QuerySet[Case]:
+        if not value:
+            return qs
+        # `sector=null`: employers without a known sector (e.g. not identified yet).
+        known = [code for code in value if code != NULL]
+        q = Q(sector_code__in=known) if known else Q(pk__in=[])
+        return qs.filter(q | Q(sector_code__isnull=True) if NULL in value else q)
 
     def filter_investigated(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == "yes":

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from cases.models import Role, Sector, Topic
+from cases.models.reference import MAX_TOPIC_BIT
 
 TOPICS: list[tuple[str, str]] = [
     ("niet_mogen_thuiswerken", "Niet mogen thuiswerken"),
@@ -17,6 +21,17 @@ TOPICS: list[tuple[str, str]] = [
     ("werkdruk", "Werkdruk / psychosociale arbeidsbelasting"),
     ("overig", "Overig"),
 ]
+
+# Each topic's bit in Case.topic_mask, given once and never changed (it is stored in every
+# case). Topics added later in the admin get the next free bit (next_topic_bit).
+TOPIC_BITS: dict[str, int] = {
+    "niet_mogen_thuiswerken": 0,
+    "thuiswerkplek": 1,
+    "afstand_op_locatie": 2,
+    "hygiene_op_locatie": 3,
+    "werkdruk": 4,
+    "overig": 5,
+}
 
 # SBI 2008 sections.
 SECTORS: list[tuple[str, str]] = [
@@ -102,18 +117,39 @@ def _permissions(codes: list[str]) -> list[Permission]:
     return found
 
 
+def next_topic_bit(using: str = DEFAULT_DB_ALIAS) -> int:
+    """The bit for a new topic: the next one after every bit given so far (never one given
+    before, and none of the reserved bits of TOPIC_BITS)."""
+    highest = Topic.objects.using(using).aggregate(highest=Max("bit"))["highest"]
+    bit = max(len(TOPIC_BITS), (highest if highest is not None else -1) + 1)
+    if bit > MAX_TOPIC_BIT:
+        raise ValidationError(
+            _("No more topics can be added: there are {count} already.").format(
+                count=MAX_TOPIC_BIT + 1
+            )
+        )
+    return bit
+
+
 def ensure_reference_data(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
     """Create topics, sectors and the role groups if they are missing.
 
     Existing rows are left alone (a Functioneel beheerder may have renamed a topic);
     each role gets at least its baseline permissions.
     """
+    # After a migration, the models as that migration left them (migrating back to before
+    # Topic.bit existed must still work); otherwise (flush, tests) the current ones.
+    apps = kwargs.get("apps")
+    topics = apps.get_model("cases", "Topic") if apps else Topic
+    sectors = apps.get_model("cases", "Sector") if apps else Sector
+    has_bit = any(f.name == "bit" for f in topics._meta.get_fields())
     for position, (code, label) in enumerate(TOPICS):
-        Topic.objects.using(using).get_or_create(
-            code=code, defaults={"label": label, "ordering": (position + 1) * 10}
-        )
+        defaults: dict[str, Any] = {"label": label, "ordering": (position + 1) * 10}
+        if has_bit:
+            defaults["bit"] = TOPIC_BITS[code]
+        topics.objects.using(using).get_or_create(code=code, defaults=defaults)
     for code, name in SECTORS:
-        Sector.objects.using(using).get_or_create(code=code, defaults={"name": name})
+        sectors.objects.using(using).get_or_create(code=code, defaults={"name": name})
     for role, codes in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
         group.permissions.add(*_permissions(codes))

@@ -42,14 +42,16 @@ from cases.models import (
     State,
 )
 from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
+from cases.models.rollups import CLOSED_CODE, OUTCOME_OF_CODE
 from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
 from cases.types import Actor, AnyUser
 
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
 KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
 
-DECLINED_Q = Q(investigated_at__isnull=True, state=State.CLOSED)
-NOT_TRIAGED_Q = Q(investigated_at__isnull=True) & ~Q(state=State.CLOSED)
+# On the precomputed state code, like every count (see cases.filters.CaseFilter).
+DECLINED_Q = Q(investigated_at__isnull=True, state_code=CLOSED_CODE)
+NOT_TRIAGED_Q = Q(investigated_at__isnull=True) & ~Q(state_code=CLOSED_CODE)
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,8 @@ def case_counts(cases: QuerySet[Case]) -> CaseCounts:
     base = countable(cases)
     totals = base.aggregate(**headline_aggregates())
     by_outcome = {
-        row["outcome"]: row["n"]
-        for row in base.filter(DECLINED_Q).values("outcome").annotate(n=Count("pk"))
+        OUTCOME_OF_CODE[row["outcome_code"]]: row["n"]
+        for row in base.filter(DECLINED_Q).values("outcome_code").annotate(n=Count("pk"))
     }
     return CaseCounts(declined_by_outcome=by_outcome, **totals)
 
@@ -111,7 +113,9 @@ def kamerbrief_counts(cases: QuerySet[Case]) -> CaseCounts:
 # (`filters.current_due`): the most overdue first, then the nearest, cases without one last.
 SORT_FIELDS: dict[str, tuple[str, ...]] = {
     "reference": ("reference",),
-    "received": ("received_at", "pk"),
+    # By local day first: the same order (the day follows from the moment), and a list of a
+    # period then reads its cases in order from the index the period is looked up in.
+    "received": ("local_day", "received_at", "pk"),
     "employer": ("employer__name", "pk"),
     "state": ("state", "received_at"),
     "due": ("due_on", "received_at", "pk"),
@@ -132,18 +136,15 @@ def _order(field: str, descending: bool) -> OrderBy:
 
 
 def list_rows(cases: QuerySet[Case], sort: str, default: str = DEFAULT_SORT) -> QuerySet[Case]:
-    """Rows for a case list: the related data each row shows, in a fixed number of queries.
-
-    Open agreements are prefetched for the agreement deadline (`Case.deadlines`)."""
+    """Rows for a case list: the related data each row shows, in a fixed number of queries."""
     key = parse_sort(sort, default)
     descending = key.startswith("-")
     fields = SORT_FIELDS[key.lstrip("-")]
     if "due_on" in fields:
         cases = cases.annotate(due_on=current_due())
-    open_agreements = Agreement.objects.filter(status=AgreementStatus.OPEN)
     return (
         cases.select_related("employer", "assignee")
-        .prefetch_related("topics", Prefetch("agreements", queryset=open_agreements))
+        .prefetch_related("topics")
         .order_by(*(_order(f, descending) for f in fields))
     )
 

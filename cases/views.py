@@ -30,6 +30,7 @@ from cases.access import (
     role_required,
     supervisor_required,
 )
+from cases.dashboard.day_counts import kamerbrief_counts_for
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
 from cases.models import Case, RoleGrant, State
@@ -67,7 +68,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "intake_queue_size": selectors.intake_queue(request.user).count(),
         # Counted over the cases this user may see: for a team leader all of them.
         "kamerbrief": (
-            selectors.kamerbrief_counts(permissions.visible_cases(request.user))
+            kamerbrief_counts_for(request.user, *selectors.KAMERBRIEF_PERIOD)
             if is_case_worker
             else None
         ),

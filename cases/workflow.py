@@ -127,6 +127,10 @@ class Action:
     method: str = "post"  # "get": a read (preview, download) with its own URL
     url_name: str = ""  # the URL of a read
     extra_events: tuple[str, ...] = field(default=())  # further Event kinds it writes
+    # Rows of the case besides its own that it may change and that the figures count
+    # ("topics", "calls", "agreements"): Write.finish derives the case's precomputed
+    # columns from them.
+    changes: tuple[str, ...] = ()
     row_applies: Callable[[Any], bool] | None = None  # per-row: whether a row gets it
     row_label: str | Promise = ""  # per-row: the label with the row's {number}
     # The states in which it is a next step: the case page shows it in the actions panel
@@ -245,6 +249,7 @@ ACTIONS: dict[str, Action] = {
             # The first reached call moves the case on; a follow-up call is an Event "call".
             event=EventKind.RECORD_CALL,
             extra_events=(EventKind.CALL,),
+            changes=("calls",),
             form="CallForm",
             service="calls.case_record_call",
             button=gettext_lazy("Record call"),
@@ -262,6 +267,7 @@ ACTIONS: dict[str, Action] = {
             service="agreements.agreement_add",
             button=gettext_lazy("Add agreement"),
             done=gettext_lazy("The agreement has been added."),
+            changes=("agreements",),
             section="agreements",
             next_in=(EC,),
         ),
@@ -276,6 +282,7 @@ ACTIONS: dict[str, Action] = {
             service="agreements.agreement_edit",
             button=gettext_lazy("Save agreement"),
             done=gettext_lazy("The agreement has been changed."),
+            changes=("agreements",),
             section="agreements",
             per="agreement",
         ),
@@ -320,6 +327,7 @@ ACTIONS: dict[str, Action] = {
             service="agreements.agreement_set_status",
             button=gettext_lazy("Save status"),
             done=gettext_lazy("The status of the agreement has been recorded."),
+            changes=("agreements",),
             section="agreements",
             per="agreement",
             next_in=(AC,),
@@ -419,6 +427,7 @@ ACTIONS: dict[str, Action] = {
             event=EventKind.CASE_EDITED,
             form="",  # changed in the admin, not on the case page
             service="triage.case_update_details",
+            changes=("topics",),
             section="",
         ),
     )

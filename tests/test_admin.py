@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
+from cases import rollups, services
 from cases.models import (
     Case,
     Employer,
@@ -402,6 +402,23 @@ def test_recorded_figures_are_read_only_in_the_admin(staff_supervisor: User) -> 
         == 403
     )
     assert FigureSnapshot.objects.filter(pk=snapshot.pk, received=3).exists()
+
+
+def test_changing_an_employers_sector_moves_its_cases(functional_admin: User, case: Case) -> None:
+    """Through services.employer_save: the cases' copy of the sector and the day counts
+    follow in the same transaction, and the change is an Event."""
+    client = client_for(functional_admin)
+    url = admin_url(Employer, "change", case.employer_id)
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["sector"] = "Q"
+    response = client.post(url, {**data, "_save": "Opslaan"})
+    assert response.status_code == 302, html(response)[:3000]
+    assert fresh(case).sector_code == "Q"
+    assert rollups.day_count_drift() == []
+    event = Event.objects.get(kind=EventKind.EMPLOYER_EDITED)
+    assert event.data == {"employer_id": case.employer_id, "fields": ["sector"]}
 
 
 # ---------------------------------------------------------------------------

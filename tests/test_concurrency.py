@@ -217,33 +217,42 @@ def test_concurrent_intakes_get_distinct_contiguous_references(
 
 
 def test_recorded_figures_come_from_one_snapshot(supervisor: User, monkeypatch: Any) -> None:
-    """A melding registered (and committed) by someone else between the headline query and
-    the breakdown query of `snapshot_create` is in neither: the figures agree."""
+    """A melding registered (and committed) by someone else between the first and the second
+    query of `snapshot_create` is in neither: the figures agree. (The figures of all cases
+    come from the day counts, then the overdue count from the cases: the melding registered
+    in between is overdue, so the second query would count it if it saw it.)"""
+    from cases.dashboard import day_counts
     from cases.dashboard import figures as figures_module
 
     for _ in range(3):
         intake(supervisor)
-    real_rows = figures_module._breakdown_rows
+    real_execute = day_counts.execute_figures_sql
+    queries: list[str] = []
 
-    def rows_after_another_intake(base: Any) -> Any:
-        def register() -> None:
-            try:
-                intake(supervisor)
-            finally:
-                connection.close()
+    def execute_after_another_intake(using: str, sql: str, params: Any) -> Any:
+        queries.append(sql)
+        if len(queries) == 2:
 
-        other = threading.Thread(target=register)
-        other.start()
-        other.join(timeout=30)
-        return real_rows(base)
+            def register() -> None:
+                try:
+                    intake(supervisor, received_at=timezone.now() - dt.timedelta(days=30))
+                finally:
+                    connection.close()
 
-    monkeypatch.setattr(figures_module, "_breakdown_rows", rows_after_another_intake)
+            other = threading.Thread(target=register)
+            other.start()
+            other.join(timeout=30)
+        return real_execute(using, sql, params)
+
+    monkeypatch.setattr(day_counts, "execute_figures_sql", execute_after_another_intake)
     snapshot = services.snapshot_create(actor=supervisor, params={}, label="Tijdens intake")
+    assert len(queries) == 2
     assert Case.objects.count() == 4  # the other intake did commit
     figures = figures_module.Figures.from_json(snapshot.figures)
     assert snapshot.received == 3
     assert sum(figures.by_state.values()) == 3
     assert sum(n for _week, n in figures.by_week) == 3
+    assert figures.overdue == 0
 
 
 def test_the_same_intake_form_posted_twice_at_once_registers_one_melding(

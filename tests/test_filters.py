@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
 from cases.fields import latest_date
-from cases.filters import CaseFilter, filtered_cases
+from cases.filters import CaseFilter, assignee_choices, filtered_cases
 from cases.models import Case, State
-from tests.factories import EmployerFactory
+from tests.factories import EmployerFactory, make_user
 from tests.helpers import case_in_state, intake, local
 
 
@@ -139,3 +142,23 @@ def test_the_range_reaches_a_year_from_today(inspector) -> None:
     later = latest_date() + dt.timedelta(days=1)
     assert not CaseFilter(QueryDict(f"received_before={later.isoformat()}")).is_valid()
     assert CaseFilter(QueryDict("received_after=2020-01-01")).is_valid()
+
+
+def test_assignee_choices_are_case_workers_superusers_and_former_assignees(
+    inspector, other_inspector, supervisor, functional_admin
+) -> None:
+    former = make_user(None, username="vertrokken")
+    case_in_state(State.RECEIVED, inspector=inspector)
+    Case.objects.update(assignee=former)  # had a case, has no role any more
+    superuser = make_user(None, username="root", is_superuser=True)
+    # In both case-worker groups: listed once all the same.
+    inspector.groups.add(Group.objects.get(name="Teamleider"))
+    with CaptureQueriesContext(connection) as ctx:
+        pks = [int(pk) for pk, _name in assignee_choices()]
+    assert len(ctx.captured_queries) == 1
+    sql = ctx.captured_queries[0]["sql"].upper()
+    assert "DISTINCT" not in sql  # semi-joins, not DISTINCT over the group joins
+    assert sorted(pks) == sorted(
+        [inspector.pk, other_inspector.pk, supervisor.pk, former.pk, superuser.pk]
+    )
+    assert functional_admin.pk not in pks

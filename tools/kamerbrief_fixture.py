@@ -23,6 +23,9 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cases.deadlines import add_working_days, is_working_day
+from cases.models.case import AGREEMENT_DEADLINE_STATES
+from cases.models.rollups import CHANNEL_CODES, OUTCOME_CODES, STATE_CODES
+from cases.reference_data import TOPIC_BITS
 
 _T = TypeVar("_T")
 
@@ -894,6 +897,36 @@ class Generator:
             text = "Ik werk grotendeels thuis, maar wil iets melden."
         return text + "".join(EXTRA_TEXT[t] for t in topics if t in EXTRA_TEXT)
 
+    def precomputed(
+        self,
+        spec: CaseSpec,
+        fields: dict[str, Any],
+        calls: list[dict[str, Any]],
+        agreements: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The columns the services derive (cases.rollups): loaddata writes rows past them."""
+        employer = self.employers[spec.employer - 1]["fields"]
+        mask = 0
+        for code in spec.topics:
+            mask |= 1 << TOPIC_BITS[code]
+        return {
+            "local_day": spec.received_at.astimezone(AMS).date().isoformat(),
+            "state_code": STATE_CODES[fields["state"]],
+            "outcome_code": OUTCOME_CODES[fields["outcome"]],
+            "channel_code": CHANNEL_CODES[fields["channel"]],
+            "sector_code": employer["sector"],
+            "topic_mask": mask,
+            "not_recognised": any(
+                c["fields"]["reached"] and c["fields"]["employer_response"] == "nee" for c in calls
+            ),
+            "agreement_due": min(
+                (a["fields"]["due_date"] for a in agreements if a["fields"]["status"] == "open"),
+                default=None,
+            )
+            if fields["state"] in AGREEMENT_DEADLINE_STATES
+            else None,
+        }
+
     # -- assembly --------------------------------------------------------------
     def build(self) -> list[dict[str, Any]]:
         self.staff()
@@ -929,6 +962,7 @@ class Generator:
                 "version": len(spec.events),
                 "anonymised_at": None,
             }
+            fields.update(self.precomputed(spec, fields, result["calls"], result["agreements"]))
             cases.append({"model": "cases.case", "pk": spec.pk, "fields": fields})
             if melder:
                 melders.append(melder)

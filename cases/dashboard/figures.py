@@ -13,28 +13,31 @@ meldingen selected by the shared CaseFilter,
   week of receipt (ISO weeks, Monday-Sunday in Europe/Amsterdam).
 
 All of it takes two queries whatever the number of meldingen (`dashboard_figures`): one
-aggregate and one query for the four breakdowns (GROUPING SETS on PostgreSQL, a UNION ALL
-of four GROUP BY queries elsewhere; declined-by-outcome rides along with the per-state
-breakdown).
+pass over the selected meldingen for every count and breakdown (GROUPING SETS on
+PostgreSQL, a UNION ALL of four GROUP BY queries elsewhere), reading only the precomputed
+columns that the covering index `case_figures_idx` holds, with the names of sectors and
+assignees joined to the few grouped rows; and the number of distinct employers of the
+not-recognised meldingen. For a period alone, `cases.dashboard.day_counts` reads the same
+figures from the counts per day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Case as Case_
-from django.db.models import CharField, Count, F, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, TruncWeek
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from cases.filters import not_recognised_q, overdue_q
-from cases.models import Case
-from cases.selectors import DECLINED_Q, CaseCounts, countable, headline_aggregates
+from cases.filters import overdue_q
+from cases.models import Case, Sector
+from cases.models.rollups import CLOSED_CODE, OUTCOME_OF_CODE, STATE_OF_CODE
+from cases.rollups import ONLY_NOT_ALLOWED_MASK
+from cases.selectors import CaseCounts, countable
 
 # ---------------------------------------------------------------------------
 # Figures (data only; frozen into FigureSnapshot.figures as JSON)
@@ -133,29 +136,136 @@ def _lists(rows: list[tuple[Any, ...]] | None) -> list[list[Any]] | None:
     return None if rows is None else [list(row) for row in rows]
 
 
-def _local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+# ---------------------------------------------------------------------------
+# Tallies: what both ways of counting (one pass here, day counts) produce
 
 
-def _text(expression: Any) -> Cast:
-    return Cast(expression, CharField())
+@dataclass
+class Tally:
+    """Counts as the queries return them, before they become Figures."""
 
+    received: int = 0
+    investigated: int = 0
+    only_not_allowed: int = 0
+    declined: int = 0
+    not_triaged: int = 0
+    overdue: int = 0
+    not_recognised: int = 0
+    not_recognised_employers: int = 0
+    by_state: Counter[str] = field(default_factory=Counter)
+    by_outcome: Counter[str] = field(default_factory=Counter)  # of the declined ones
+    by_sector: Counter[str | None] = field(default_factory=Counter)
+    by_assignee: Counter[int | None] = field(default_factory=Counter)
+    by_day: Counter[dt.date] = field(default_factory=Counter)
+    sector_names: dict[str, str] = field(default_factory=dict)
+    assignee_names: dict[int, str] = field(default_factory=dict)
 
-def _breakdown(
-    cases: QuerySet[Case], dim: str, key: Any, label: Any, extra: Any
-) -> QuerySet[Any, Any]:
-    """One GROUP BY branch of the breakdown UNION: (dim, key, label, extra, n)."""
-    return (
-        cases.annotate(
-            dim=Value(dim, output_field=CharField()),
-            key=key,
-            label=label,
-            extra=extra,
+    def add_state(self, state_code: int, outcome_code: int, investigated: bool, n: int) -> None:
+        """`n` meldingen in this state, with this outcome, investigated or not."""
+        if not n:
+            return
+        self.by_state[STATE_OF_CODE[state_code]] += n
+        if investigated:
+            self.investigated += n
+        elif state_code == CLOSED_CODE:
+            self.declined += n
+            self.by_outcome[OUTCOME_OF_CODE[outcome_code]] += n
+        else:
+            self.not_triaged += n
+
+    def name_sector(self, code: str | None, name: str | None) -> None:
+        if code and name is not None:
+            self.sector_names[code] = name
+
+    def name_assignee(self, pk: int | None, first: Any, last: Any, username: Any) -> None:
+        if pk:
+            self.assignee_names[pk] = f"{first or ''} {last or ''}".strip() or username or ""
+
+    def figures(self, today: dt.date) -> Figures:
+        weeks: Counter[dt.date] = Counter()
+        for day, n in self.by_day.items():
+            if n:
+                weeks[_day(day) - dt.timedelta(days=_day(day).weekday())] += n
+        by_sector = [
+            (code, f"{code} – {self.sector_names.get(code, '')}" if code else "", n)
+            for code, n in self.by_sector.items()
+            if n
+        ]
+        by_sector.sort(key=lambda r: (r[0] is None, r[0] or ""))
+        by_inspector = [
+            (pk, self.assignee_names.get(pk, "") if pk else "", n)
+            for pk, n in self.by_assignee.items()
+            if n
+        ]
+        by_inspector.sort(key=lambda r: (r[0] is None, r[1].casefold(), r[0] or 0))
+        counts = CaseCounts(
+            received=self.received,
+            investigated=self.investigated,
+            only_not_allowed=self.only_not_allowed,
+            declined=self.declined,
+            not_triaged=self.not_triaged,
+            declined_by_outcome={code: n for code, n in self.by_outcome.items() if n},
         )
-        .values("dim", "key", "label", "extra")
-        .annotate(n=Count("pk"))
-        .order_by()
+        return Figures(
+            counts=counts,
+            overdue=self.overdue,
+            not_recognised=self.not_recognised,
+            not_recognised_employers=self.not_recognised_employers,
+            overdue_on=today,
+            by_state={state: n for state, n in self.by_state.items() if n},
+            by_sector=by_sector,
+            by_inspector=by_inspector,
+            by_week=sorted(weeks.items()),
+        )
+
+
+def _day(value: Any) -> dt.date:
+    """A date from the database: SQLite returns the text of a raw query's dates."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+# Work memory for the one pass: its hash tables, or its sort when the planner sorts, stay in
+# memory (the server's default of 4 MB spills the sort of a year of meldingen to disk).
+WORK_MEM = "64MB"
+
+
+def execute_figures_sql(using: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run a figures statement; on PostgreSQL with more work memory, for this statement
+    only (SET LOCAL in the same message: one round trip, one implicit transaction)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; {sql}", params)
+            cursor.nextset()
+        else:
+            cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def names_sql(rows: str) -> str:
+    """`rows` (a subquery with columns dim, g_sector, g_assignee, ...) with the sector's name
+    and the assignee's names joined to it: a handful of grouped rows, not every melding."""
+    sector = Sector._meta.db_table
+    user = get_user_model()._meta.db_table
+    return (
+        f"SELECT r.*, s.name, u.first_name, u.last_name, u.username FROM ({rows}) AS r "  # noqa: S608
+        f"LEFT JOIN {sector} s ON r.dim = 1 AND s.code = r.g_sector "
+        f"LEFT JOIN {user} u ON r.dim = 2 AND u.id = r.g_assignee"
     )
+
+
+# ---------------------------------------------------------------------------
+# One pass over the selected meldingen
+
+
+def _flag(q: Q) -> ExpressionWrapper[Q]:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+# The grouping sets: every headline count and the state breakdowns; sector; assignee; day.
+STATE_KEYS = ("g_state", "g_outcome", "g_inv", "g_only", "g_nr", "g_overdue")
+SETS: tuple[tuple[str, ...], ...] = (STATE_KEYS, ("g_sector",), ("g_assignee",), ("g_day",))
+COLUMNS = (*STATE_KEYS, "g_sector", "g_assignee", "g_day")
 
 
 def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Figures:
@@ -163,132 +273,66 @@ def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Fi
     FilterSet) in two queries, whatever the number of meldingen."""
     today = today or timezone.localdate()
     base = countable(cases)
-    not_recognised = not_recognised_q()
-    totals = base.aggregate(
-        **headline_aggregates(),
-        overdue=Count("pk", filter=overdue_q(today)),
-        not_recognised=Count("pk", filter=not_recognised),
-        not_recognised_employers=Count("employer", filter=not_recognised, distinct=True),
-    )
-    rows = _breakdown_rows(base) if totals["received"] else []
-    return _assemble(totals, rows, today)
+    tally = Tally()
+    for row in execute_figures_sql(base.db, *_one_pass_sql(base, today)):
+        dim, values, n = row[0], dict(zip(COLUMNS, row[1:10], strict=True)), row[10]
+        sector_name, first, last, username = row[11:15]
+        if dim == 0:
+            tally.received += n
+            tally.add_state(values["g_state"], values["g_outcome"], bool(values["g_inv"]), n)
+            tally.only_not_allowed += n if values["g_only"] else 0
+            tally.not_recognised += n if values["g_nr"] else 0
+            tally.overdue += n if values["g_overdue"] else 0
+        elif dim == 1:
+            tally.by_sector[values["g_sector"]] += n
+            tally.name_sector(values["g_sector"], sector_name)
+        elif dim == 2:
+            tally.by_assignee[values["g_assignee"]] += n
+            tally.name_assignee(values["g_assignee"], first, last, username)
+        else:
+            tally.by_day[_day(values["g_day"])] += n
+    tally.not_recognised_employers = base.filter(not_recognised=True).aggregate(
+        n=Count("employer_id", distinct=True)
+    )["n"]
+    return tally.figures(today)
 
 
-def _breakdown_rows(base: QuerySet[Case]) -> list[dict[str, Any]]:
-    """The four breakdowns as rows (dim, key, label, extra, n), in one query.
-
-    PostgreSQL: one scan with GROUPING SETS over the filtered meldingen; other databases
-    (SQLite): a UNION ALL of four GROUP BY queries. Both give the same rows.
-    """
-    blank = Value("", output_field=CharField())
-    week = TruncWeek("received_at", tzinfo=_local_zone())
-    # Per state, and for the declined ones (never investigated, closed) their outcome.
-    declined_outcome = Case_(When(DECLINED_Q, then="outcome"), default=blank)
-    assignee_name = Concat("assignee__first_name", Value(" "), "assignee__last_name")
-    if connections[base.db].vendor == "postgresql":
-        return _grouping_sets(base, week, declined_outcome, assignee_name)
-    branches = [
-        _breakdown(base, "state", F("state"), declined_outcome, blank),
-        _breakdown(base, "sector", F("employer__sector_id"), F("employer__sector__name"), blank),
-        _breakdown(base, "inspector", _text("assignee_id"), assignee_name, F("assignee__username")),
-        _breakdown(base, "week", _text(week), blank, blank),
-    ]
-    return list(branches[0].union(*branches[1:], all=True))
-
-
-# Grouping sets: (dim, the inner query's columns that make the group: key, label, extra).
-_SETS = (
-    ("state", "g_state", "g_outcome", None),
-    ("sector", "g_sector", "g_sector_name", None),
-    ("inspector", "g_assignee", "g_assignee_name", "g_username"),
-    ("week", "g_week", None, None),
-)
-
-
-def _grouping_sets(
-    base: QuerySet[Case], week: Any, declined_outcome: Any, assignee_name: Any
-) -> list[dict[str, Any]]:
+def _one_pass_sql(base: QuerySet[Case], today: dt.date) -> tuple[str, list[Any]]:
+    """The statement of the one pass: (dim, *COLUMNS, n, sector name, assignee's first
+    name, last name and username) per group."""
     inner = base.annotate(
-        g_state=F("state"),
-        g_outcome=declined_outcome,
-        g_sector=F("employer__sector_id"),
-        g_sector_name=F("employer__sector__name"),
+        g_state=F("state_code"),
+        g_outcome=F("outcome_code"),
+        g_inv=_flag(Q(investigated_at__isnull=False)),
+        g_only=_flag(Q(topic_mask=ONLY_NOT_ALLOWED_MASK)),
+        g_nr=F("not_recognised"),
+        g_overdue=_flag(overdue_q(today)),
+        g_sector=F("sector_code"),
         g_assignee=F("assignee_id"),
-        g_assignee_name=assignee_name,
-        g_username=F("assignee__username"),
-        g_week=week,
-    ).values(*(c for _dim, *cols in _SETS for c in cols if c))
-    inner_sql, params = inner.query.get_compiler(using=base.db).as_sql()
-    sets = [[c for c in cols if c] for _dim, *cols in _SETS]
-    grouping = ", ".join(f"GROUPING({', '.join(cols)})" for cols in sets)
-    columns = ", ".join(c for cols in sets for c in cols)
-    group_by = ", ".join(f"({', '.join(cols)})" for cols in sets)
+        g_day=F("local_day"),
+    ).values(*COLUMNS)
+    inner_sql, inner_params = inner.query.get_compiler(using=base.db).as_sql()
+    columns = ", ".join(COLUMNS)
     # Only fixed column names are formatted in; the filter's values stay parameters.
-    sql = (
-        f"SELECT {grouping}, {columns}, COUNT(*) FROM ({inner_sql}) AS dashboard_cases "  # noqa: S608
-        f"GROUP BY GROUPING SETS ({group_by})"
-    )
-    with connections[base.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        result = cursor.fetchall()
-    names = [c for cols in sets for c in cols]
-    rows = []
-    for record in result:
-        flags, n = record[: len(sets)], record[-1]
-        values = dict(zip(names, record[len(sets) : -1], strict=True))
-        # GROUPING(...) is 0 for the set this row belongs to.
-        dim, key, label, extra = next(s for s, flag in zip(_SETS, flags, strict=True) if not flag)
-        rows.append(
-            {
-                "dim": dim,
-                "key": values[key],
-                "label": values[label] if label else "",
-                "extra": values[extra] if extra else "",
-                "n": n,
-            }
+    if connections[base.db].vendor == "postgresql":
+        dim = (
+            "CASE WHEN GROUPING(g_state) = 0 THEN 0 WHEN GROUPING(g_sector) = 0 THEN 1 "
+            "WHEN GROUPING(g_assignee) = 0 THEN 2 ELSE 3 END"
         )
-    return rows
-
-
-def _assemble(totals: dict[str, int], rows: list[dict[str, Any]], today: dt.date) -> Figures:
-    by_outcome: dict[str, int] = {}
-    by_state: dict[str, int] = {}
-    by_sector: list[tuple[str | None, str, int]] = []
-    by_inspector: list[tuple[int | None, str, int]] = []
-    weeks: dict[dt.date, int] = {}
-    for row in rows:
-        dim, key, n = row["dim"], row["key"], row["n"]
-        if dim == "state":
-            by_state[key] = by_state.get(key, 0) + n
-            if row["label"]:
-                by_outcome[row["label"]] = n
-        elif dim == "sector":
-            by_sector.append((key, f"{key} – {row['label']}" if key else "", n))
-        elif dim == "inspector":
-            name = (row["label"] or "").strip() or row["extra"] or ""
-            by_inspector.append((int(key) if key else None, name, n))
-        elif dim == "week":
-            # The local Monday: a datetime, or text 'YYYY-MM-DD 00:00:00' from the UNION.
-            monday = dt.date.fromisoformat(str(key)[:10])
-            weeks[monday] = weeks.get(monday, 0) + n
-    by_sector.sort(key=lambda r: (r[0] is None, r[0] or ""))
-    by_inspector.sort(key=lambda r: (r[0] is None, r[1].casefold(), r[0] or 0))
-    counts = CaseCounts(
-        received=totals["received"],
-        investigated=totals["investigated"],
-        only_not_allowed=totals["only_not_allowed"],
-        declined=totals["declined"],
-        not_triaged=totals["not_triaged"],
-        declined_by_outcome=by_outcome,
-    )
-    return Figures(
-        counts=counts,
-        overdue=totals["overdue"],
-        not_recognised=totals["not_recognised"],
-        not_recognised_employers=totals["not_recognised_employers"],
-        overdue_on=today,
-        by_state=by_state,
-        by_sector=by_sector,
-        by_inspector=by_inspector,
-        by_week=sorted(weeks.items()),
-    )
+        sets = ", ".join(f"({', '.join(keys)})" for keys in SETS)
+        grouped = (
+            f"SELECT {dim} AS dim, {columns}, COUNT(*) AS n "  # noqa: S608
+            f"FROM ({inner_sql}) AS c GROUP BY GROUPING SETS ({sets})"
+        )
+        params = list(inner_params)
+    else:
+        branches = []
+        for number, keys in enumerate(SETS):
+            selected = ", ".join(c if c in keys else f"NULL AS {c}" for c in COLUMNS)
+            branches.append(
+                f"SELECT {number} AS dim, {selected}, COUNT(*) AS n "  # noqa: S608
+                f"FROM ({inner_sql}) AS c GROUP BY {', '.join(keys)}"
+            )
+        grouped = " UNION ALL ".join(branches)
+        params = list(inner_params) * len(SETS)
+    return names_sql(grouped), params

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import formats
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cases.dashboard import markup
 from cases.dashboard.figures import Figures
-from cases.dashboard.params import NULL, drilldown, monday_of
+from cases.dashboard.params import NULL, drilldown, monday_of, week_queries
 from cases.models import DECLINE_OUTCOMES, NOT_ALLOWED_TOPIC, Outcome, State
 
 MAX_CHART_WEEKS = 265  # gaps are filled with zero weeks for periods up to about five years
@@ -53,12 +56,24 @@ class Cell:
     key: str = ""
 
 
-def _rows(cells: list[tuple[str, int, str | None, str]]) -> list[Cell]:
+class Rows(list["Cell"]):
+    """A breakdown's cells, with their table rows as HTML (`html`)."""
+
+    list_url = ""
+
+    @property
+    def html(self) -> SafeString:
+        return markup.rows_html(self, self.list_url)
+
+
+def _rows(cells: list[tuple[str, int, str | None, str]], list_url: str = "") -> Rows:
     top = max((n for _label, n, _q, _k in cells), default=0)
-    return [
+    rows = Rows(
         Cell(label, n, query, round(100 * n / top, 1) if top else 0.0, key)
         for label, n, query, key in cells
-    ]
+    )
+    rows.list_url = list_url
+    return rows
 
 
 @dataclass(frozen=True)
@@ -135,8 +150,9 @@ def week_chart(weeks: list[tuple[dt.date, int]]) -> Chart | None:
         for value in range(0, maximum + 1, step)
     ]
     every = max(1, math.ceil(len(weeks) / 10))
+    months = markup.short_months()
     x_ticks = [
-        Tick(round(PAD_LEFT + (i + 0.5) * slot, 2), formats.date_format(monday, "j b"))
+        Tick(round(PAD_LEFT + (i + 0.5) * slot, 2), f"{monday.day} {months[monday.month]}")
         for i, (monday, _n) in enumerate(weeks)
         if i % every == 0
     ]
@@ -290,6 +306,15 @@ class Dashboard:
     weeks: list[WeekRow] | None
     chart: Chart | None
     linked: bool
+    list_url: str = ""  # the all_cases list, which every drill-down link opens
+
+    @property
+    def chart_svg(self) -> SafeString:
+        return markup.chart_svg(self.chart) if self.chart else SafeString("")
+
+    @property
+    def week_rows_html(self) -> SafeString:
+        return markup.week_rows_html(self.weeks or [], self.list_url)
 
     @property
     def headline_groups(self) -> list[tuple[bool, list[Headline]]]:
@@ -312,21 +337,23 @@ def present(
     def link(**narrow: str) -> str | None:
         return None if params is None else drilldown(params, **narrow)
 
+    list_url = reverse("all_cases")
     filled = None if figures.by_week is None else fill_weeks(figures.by_week, start, end)
     return Dashboard(
         figures=figures,
         headline=_headline(figures, link, linked=params is not None),
-        declined=_declined(figures.declined_by_outcome, link),
-        states=_states(figures.by_state, link),
-        sectors=_sectors(figures.by_sector, link),
-        inspectors=_inspectors(figures.by_inspector, link),
-        weeks=None if filled is None else _weeks(filled, link),
+        declined=_declined(figures.declined_by_outcome, link, list_url),
+        states=_states(figures.by_state, link, list_url),
+        sectors=_sectors(figures.by_sector, link, list_url),
+        inspectors=_inspectors(figures.by_inspector, link, list_url),
+        weeks=None if filled is None else _weeks(filled, params),
         chart=None if filled is None else week_chart(filled),
         linked=params is not None,
+        list_url=list_url,
     )
 
 
-def _declined(by_outcome: dict[str, int] | None, link: Link) -> list[Cell] | None:
+def _declined(by_outcome: dict[str, int] | None, link: Link, list_url: str) -> Rows | None:
     if by_outcome is None:
         return None
     outcomes = list(DECLINE_OUTCOMES) + sorted(set(by_outcome) - set(DECLINE_OUTCOMES))
@@ -339,35 +366,40 @@ def _declined(by_outcome: dict[str, int] | None, link: Link) -> list[Cell] | Non
                 code,
             )
             for code in outcomes
-        ]
+        ],
+        list_url,
     )
 
 
-def _states(by_state: dict[str, int] | None, link: Link) -> list[Cell] | None:
+def _states(by_state: dict[str, int] | None, link: Link, list_url: str) -> Rows | None:
     if by_state is None:
         return None
     return _rows(
         [
             (str(label), by_state.get(code, 0), link(state=code), code)
             for code, label in State.choices
-        ]
+        ],
+        list_url,
     )
 
 
-def _sectors(by_sector: list[tuple[str | None, str, int]] | None, link: Link) -> list[Cell] | None:
+def _sectors(
+    by_sector: list[tuple[str | None, str, int]] | None, link: Link, list_url: str
+) -> Rows | None:
     if by_sector is None:
         return None
     return _rows(
         [
             (name if code else _("No sector known"), n, link(sector=code or NULL), code or NULL)
             for code, name, n in by_sector
-        ]
+        ],
+        list_url,
     )
 
 
 def _inspectors(
-    by_inspector: list[tuple[int | None, str, int]] | None, link: Link
-) -> list[Cell] | None:
+    by_inspector: list[tuple[int | None, str, int]] | None, link: Link, list_url: str
+) -> Rows | None:
     if by_inspector is None:
         return None
     return _rows(
@@ -379,23 +411,23 @@ def _inspectors(
                 str(pk or NULL),
             )
             for pk, name, n in by_inspector
-        ]
+        ],
+        list_url,
     )
 
 
-def _weeks(filled: list[tuple[dt.date, int]], link: Link) -> list[WeekRow]:
+def _weeks(filled: list[tuple[dt.date, int]], params: QueryDict | None) -> list[WeekRow]:
+    mondays = [monday for monday, _n in filled]
+    queries = week_queries(params, mondays) if params is not None else [None] * len(mondays)
     return [
         WeekRow(
             monday=monday,
             sunday=monday + dt.timedelta(days=6),
             iso_week=monday.isocalendar()[1],
             count=n,
-            query=link(
-                received_after=monday.isoformat(),
-                received_before=(monday + dt.timedelta(days=6)).isoformat(),
-            ),
+            query=query,
         )
-        for monday, n in filled
+        for (monday, n), query in zip(filled, queries, strict=True)
     ]
 
 

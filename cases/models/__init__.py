@@ -23,6 +23,7 @@ from cases.models.handling import Agreement, Call, Letter
 from cases.models.history import AppendOnlyError, Event, EventQuerySet, FigureSnapshot
 from cases.models.people import AccountSecurity, InspectorProfile, RoleGrant
 from cases.models.reference import Sector, Topic
+from cases.models.rollups import DayAssigneeCount, DayCount, DaySectorCount, DayStateCount
 
 __all__ = [
     "CLOSE_OUTCOMES",
@@ -39,6 +40,10 @@ __all__ = [
     "Case",
     "Channel",
     "Criterion",
+    "DayAssigneeCount",
+    "DayCount",
+    "DaySectorCount",
+    "DayStateCount",
     "Employer",
     "EmployerResponse",
     "Event",

@@ -23,13 +23,13 @@ from cases.models.choices import (
     CLOSE_OUTCOMES,
     INVESTIGATED_STATES,
     TEXT_MAX,
-    AgreementStatus,
     Channel,
     Outcome,
     State,
 )
 from cases.models.employer import Employer
 from cases.models.reference import Topic
+from cases.models.rollups import DEADLINE_STATE_CODES
 
 
 class ReferenceCounter(models.Model):
@@ -56,6 +56,9 @@ DEADLINES: tuple[tuple[str, str, str | Promise], ...] = (
 # agreement: while the agreements are made and after they are confirmed by letter.
 AGREEMENT_DEADLINE_STATES: tuple[str, ...] = (State.EMPLOYER_CALLED, State.AGREEMENTS_CONFIRMED)
 AGREEMENT_DEADLINE_LABEL = _("Next agreement due")
+# The cases with a current deadline, on the precomputed columns: received or under
+# investigation (a stored due date), or an open agreement due (`Case.agreement_due`).
+HAS_DEADLINE_Q = Q(state_code__in=DEADLINE_STATE_CODES) | Q(agreement_due__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,29 @@ class Case(FSMModelMixin, models.Model):
         _("intake form token"), null=True, blank=True, unique=True, editable=False
     )
 
+    # -- precomputed for the figures: written only by cases.rollups (called by the services
+    # that change the facts they copy), together with the day counts; see docs/figures.md.
+    # The day it was received on in Europe/Amsterdam, computed in Python from received_at.
+    local_day = models.DateField(_("received on (Dutch date)"), editable=False)
+    # state, outcome and channel as the small codes of cases.models.rollups
+    state_code = models.PositiveSmallIntegerField(_("status code"), editable=False)
+    outcome_code = models.PositiveSmallIntegerField(_("outcome code"), editable=False)
+    channel_code = models.PositiveSmallIntegerField(_("channel code"), editable=False)
+    # A copy of the employer's sector; NULL when it has none.
+    sector_code = models.CharField(  # noqa: DJ001
+        _("sector code"), max_length=1, null=True, blank=True, editable=False
+    )
+    # A bit per topic (Topic.bit): "any of" is a bitwise test, "only" an equality.
+    topic_mask = models.PositiveIntegerField(_("topics (bit mask)"), editable=False)
+    # A reached call in which the employer did not recognise itself (employer_response "nee").
+    not_recognised = models.BooleanField(
+        _("employer did not recognise itself"), default=False, editable=False
+    )
+    # The due date of the earliest open agreement while the case works towards its agreements
+    # (AGREEMENT_DEADLINE_STATES); NULL in the other states: the overdue count and the "due"
+    # sort read it instead of the agreements.
+    agreement_due = models.DateField(_("next agreement due"), null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("case")
@@ -165,6 +191,40 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "assignee"], name="case_state_assignee_idx"),
             models.Index(fields=["investigated_at"], name="case_investigated_idx"),
+            # The dashboard reads every figure from this index alone (index-only scans),
+            # and lists ordered by receipt read a period's cases in order from it.
+            # PostgreSQL only: elsewhere the INCLUDE columns are left out (models.W040).
+            models.Index(
+                fields=["local_day", "received_at"],
+                include=[
+                    "state_code",
+                    "outcome_code",
+                    "investigated_at",
+                    "sector_code",
+                    "assignee",
+                    "channel_code",
+                    "topic_mask",
+                    "not_recognised",
+                    "triage_due",
+                    "call_due",
+                    "agreement_due",
+                    "employer",
+                ],
+                name="case_figures_idx",
+            ),
+            models.Index(
+                fields=["local_day"],
+                include=["employer"],
+                condition=Q(not_recognised=True),
+                name="case_not_recognised_idx",
+            ),
+            # Cases with a current deadline: the overdue count.
+            models.Index(
+                fields=["local_day"],
+                include=["state_code", "triage_due", "call_due", "agreement_due"],
+                condition=HAS_DEADLINE_Q,
+                name="case_deadline_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,7 +236,7 @@ class Case(FSMModelMixin, models.Model):
         """The case's deadlines in order; the one of its current state is `current`.
 
         The stored ones (`DEADLINES`), then, in `AGREEMENT_DEADLINE_STATES`, the due date of
-        the earliest open agreement (reads `agreements`: prefetch them for a list)."""
+        the earliest open agreement (`agreement_due`)."""
         today = timezone.localdate()
         rows = []
         for field_name, state, label in DEADLINES:
@@ -203,11 +263,9 @@ class Case(FSMModelMixin, models.Model):
 
     @property
     def next_agreement_due(self) -> dt.date | None:
-        """The due date of the earliest open agreement, in the states that work towards it."""
-        if self.state not in AGREEMENT_DEADLINE_STATES:
-            return None
-        dues = [a.due_date for a in self.agreements.all() if a.status == AgreementStatus.OPEN]
-        return min(dues, default=None)
+        """The due date of the earliest open agreement, in the states that work towards it
+        (as the services stored it with the case's last write: `agreement_due`)."""
+        return self.agreement_due if self.state in AGREEMENT_DEADLINE_STATES else None
 
     @property
     def current_deadline(self) -> dt.date | None:

@@ -25,6 +25,9 @@ class Sector(models.Model):
         return f"{self.code} – {self.name}"
 
 
+MAX_TOPIC_BIT = 30
+
+
 class TopicManager(models.Manager["Topic"]):
     def get_by_natural_key(self, code: str) -> Topic:
         return self.get(code=code)
@@ -35,6 +38,8 @@ class Topic(models.Model):
     label = models.CharField(_("description"), max_length=200)
     ordering = models.PositiveSmallIntegerField(_("order"), default=100)
     active = models.BooleanField(_("active"), default=True)
+    # The topic's bit in Case.topic_mask: given once (cases.reference_data) and never changed.
+    bit = models.PositiveSmallIntegerField(_("bit"), unique=True, editable=False)
 
     objects = TopicManager()
 
@@ -42,6 +47,10 @@ class Topic(models.Model):
         ordering = ["ordering", "code"]
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
+        constraints = [
+            # Bits 0-30: the mask is a (positive) 32-bit integer.
+            models.CheckConstraint(condition=Q(bit__lte=MAX_TOPIC_BIT), name="topic_bit_range"),
+        ]
 
     def __str__(self) -> str:
         return str(self.label)

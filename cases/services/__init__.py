@@ -2,7 +2,7 @@
 
 A module per sub-domain, all sharing `base.case_write` (lock, version, the workflow check,
 save, Event): `intake`, `triage` (taking, assigning, transitions, identifying the employer),
-`calls`, `agreements`, `letters`, `figures` and `audit`. Refusals are `cases.errors`
+`calls`, `agreements`, `letters`, `figures`, `employers` and `audit`. Refusals are `cases.errors`
 exceptions (or Django's ValidationError for input errors, per field), with Dutch messages.
 """
 
@@ -17,6 +17,7 @@ from cases.services.agreements import agreement_add, agreement_edit, agreement_s
 from cases.services.audit import record_melder_view
 from cases.services.base import case_write, ensure_allowed
 from cases.services.calls import case_record_call, case_record_call_attempt
+from cases.services.employers import employer_follow_sector, employer_save
 from cases.services.figures import snapshot_create
 from cases.services.intake import (
     EmployerInput,
@@ -71,6 +72,8 @@ __all__ = [
     "case_take_into_investigation",
     "case_update_details",
     "case_write",
+    "employer_follow_sector",
+    "employer_save",
     "ensure_allowed",
     "issue_confirmation_letter",
     "letter_download",

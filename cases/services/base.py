@@ -5,6 +5,7 @@ locks the case row, compares the version the user saw, runs the workflow check o
 (`cases.workflow.check`: assignment, state, guards, permission), lets the service change what
 it changes, then saves exactly the changed fields with the version incremented and writes the
 action's Event. Side effects that must follow the commit go through `transaction.on_commit`.
+It also keeps the case's precomputed columns and the day counts in step (`cases.rollups`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import workflow
+from cases import rollups, workflow
 from cases.errors import InvalidStateError, NotPermittedError, ServiceError, StaleVersionError
 from cases.events import record_event
 from cases.models import Case
+from cases.models.case import AGREEMENT_DEADLINE_STATES
 from cases.types import Actor, AnyUser
 
 logger = logging.getLogger("cases.services")
@@ -118,9 +120,21 @@ class Write:
         if self.skipped:
             return
         case = self.case
+        # The precomputed columns after the action, and the day counts moved from the
+        # stored columns before it to these (cases.rollups). Topics, calls and agreements
+        # are read again only after an action the workflow table says may change them (the
+        # agreements also when the case has just moved into a state that works towards them).
+        changes = set(self.action.changes)
+        rollups.derive(
+            case,
+            related_unchanged=not changes & {"topics", "calls"},
+            agreements_unchanged="agreements" not in changes
+            and self.before in AGREEMENT_DEADLINE_STATES,
+        )
         changed = self.changed_fields()
         case.version += 1
         case.save(update_fields=[*changed, "version"])
+        rollups.count_change(rollups.Facts.of(self._initial), rollups.Facts.of(case))
         moved = self.before != case.state
         record_event(
             kind=self.kind,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import permissions
+from cases.dashboard import day_counts
 from cases.dashboard import figures as dashboard_figures
 from cases.dashboard import params as dashboard_params
 from cases.errors import NotPermittedError
@@ -53,7 +54,7 @@ def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnap
         canonical = dashboard_params.canonical_params(case_filter)
         now = base.now()
         today = timezone.localdate(now)
-        figures = dashboard_figures.dashboard_figures(cases, today=today)
+        figures = day_counts.figures_for(actor, case_filter, cases, today)
         start, end = dashboard_params.period_of(canonical, today)
         snapshot = FigureSnapshot.objects.create(
             created_at=now,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions, selectors
+from cases import permissions, rollups, selectors
 from cases import validators as v
 from cases.deadlines import add_working_days
 from cases.errors import DuplicateIntakeError
@@ -32,6 +32,7 @@ from cases.models import (
 )
 from cases.services import base
 from cases.services.base import Errors, NotPermittedError, ServiceError, check_moment, clean_text
+from cases.services.employers import employer_for_case
 from cases.types import Actor
 
 EARLIEST_RECEIVED = dt.date(2020, 1, 1)
@@ -365,7 +366,9 @@ def case_intake(
         reference = allocate_reference(timezone.localdate(now).year)
         if token is not None:
             _refuse_used_token(token, actor)
-        target_employer = _employer_for_intake(data.employer, data.reported_employer)
+        target_employer = employer_for_case(
+            _employer_for_intake(data.employer, data.reported_employer).pk
+        )
         case = Case(
             reference=reference,
             received_at=data.received_at,
@@ -378,6 +381,7 @@ def case_intake(
             created_by=actor,
             intake_token=token,
         )
+        rollups.derive(case, topic_bits=[t.bit for t in data.topics], not_recognised=False)
         try:
             with transaction.atomic():
                 case.save()
@@ -388,6 +392,7 @@ def case_intake(
             _refuse_used_token(token, actor)
             raise
         case.topics.set(data.topics)
+        rollups.count_change(None, rollups.Facts.of(case))
         if data.melder is not None:
             Melder.objects.create(
                 case=case,

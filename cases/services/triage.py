@@ -26,6 +26,7 @@ from cases.models import (
     Outcome,
 )
 from cases.services.base import case_write, clean_text
+from cases.services.employers import employer_follow_sector, employer_for_case
 from cases.services.intake import (
     EmployerInput,
     match_employer,
@@ -171,7 +172,7 @@ def case_identify_employer(
         # its only establishment) and never makes a second row beside its establishments.
         existing = match_employer(data)
         if existing is not None:
-            write.case.employer = existing
+            write.case.employer = employer_for_case(existing.pk)
             # The as-reported row goes once no case refers to it any more.
             write.then(lambda: current.cases.exists() or current.delete())
             target = existing
@@ -183,6 +184,8 @@ def case_identify_employer(
                 setattr(current, field, value)
             current.full_clean()
             current.save()
+            # Its other cases follow a new sector now; this one when the write saves it.
+            employer_follow_sector(current, exclude_case=write.case.pk)
             target = current
         write.data = {
             "employer_id": target.pk,

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
-from cases import services, workflow
+from cases import rollups, services, workflow
 from cases.models import (
     Agreement,
     AgreementStatus,
@@ -304,6 +304,20 @@ def test_allowed_path(name: str, state: str, inspector: User, supervisor: User) 
     assert all(e.actor_id == actor.pk and e.case_id == before.pk for e in events)
     expected_states = (state, target) if target != state else ("", "")
     assert (events[0].from_state, events[0].to_state) == expected_states
+
+
+@pytest.mark.parametrize(("name", "state"), ALLOWED)
+def test_every_write_keeps_the_precomputed_columns_and_day_counts(
+    name: str, state: str, inspector: User, supervisor: User
+) -> None:
+    """Whatever an action changes, the case's precomputed columns and the counts per day
+    equal a recount afterwards (cases.rollups; an action that changes a case's topics or
+    calls says so in the workflow table)."""
+    action = ACTIONS[name]
+    subject = prepare(name, state, inspector)
+    action.run(subject, actor_of(action, inspector, supervisor), fresh(subject.case).version)
+    assert [str(drift) for _case, drift in rollups.column_drift()] == []
+    assert [str(drift) for drift in rollups.day_count_drift()] == []
 
 
 @pytest.mark.parametrize(("name", "state"), FORBIDDEN)
