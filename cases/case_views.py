@@ -133,7 +133,12 @@ def _others(user: Any, case: Case, offered: tuple[Action, ...]) -> list[str]:
 
 def _row_initial(kind: str, row: Any) -> dict[str, Any]:
     if kind == "agreement":
-        return {"agreement": row.pk, "description": row.description, "due_date": row.due_date}
+        return {
+            "agreement": row.pk,
+            "description": row.description,
+            "due_date": row.due_date,
+            "status": row.status,  # the status form starts at the current status
+        }
     return {"letter": row.number}
 
 

@@ -226,7 +226,12 @@ def test_the_whole_path_through_the_case_page(client, inspector, supervisor) -> 
     assert fresh(case).state == State.AGREEMENTS_CONFIRMED
     html = page(client, case).content.decode()
     assert 'data-testid="letter"' in html
+    checked = r'name="status" value="{}"[^>]*checked'
+    assert re.search(checked.format("open"), page(client, case).content.decode())
     act(client, case, "agreement_status", agreement=agreement.pk, status="nagekomen")
+    html = page(client, case).content.decode()
+    assert re.search(checked.format("nagekomen"), html)
+    assert not re.search(checked.format("open"), html)
     act(client, case, "close", outcome="afspraken_nagekomen")
     assert (fresh(case).state, fresh(case).outcome) == (State.CLOSED, "afspraken_nagekomen")
     client.force_login(supervisor)
