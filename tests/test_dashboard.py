@@ -547,6 +547,11 @@ def test_paragraph_uses_dutch_dates_and_the_three_numbers(db) -> None:
     assert [int(n) for n in re.findall(r"\b\d{3}\b", text)] == [746, 627, 545]
     across = ministry_paragraph(counts, dt.date(2020, 12, 28), dt.date(2021, 1, 3))
     assert "28 december 2020" in across and "3 januari 2021" in across
+    peak = CaseCounts(
+        received=12600, investigated=9871, only_not_allowed=1, declined=0, not_triaged=2728
+    )
+    year = ministry_paragraph(peak, dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    assert "12.600 meldingen" in year and "9.871" in year and "1 melding " in year
 
 
 def test_drilldown_for_someone_who_no_longer_handles_meldingen(

@@ -29,6 +29,8 @@ COUNT_TEMPLATE = Template(
     [
         (746, "received_after=2021-01-25&received_before=2021-04-09", "count-received", "Ontv"),
         (3, "sector=J&q=<b>&x", "", ""),
+        (12600, "received_after=2020-01-01", "count-received", ""),  # "12.600"
+        (1234567, None, "", ""),
         (0, None, "count-overdue", ""),
         (None, None, "count-overdue", ""),
     ],
@@ -41,6 +43,8 @@ def test_a_count_is_written_as_its_template_writes_it(
         expected = COUNT_TEMPLATE.render(Context({"cell": cell, "testid": testid, "hint": hint}))
         written = markup.count_html(count, query, reverse("all_cases"), testid, hint)
     assert written == expected.strip()
+    if count is not None and count >= 1000:
+        assert f">{count:,}<".replace(",", ".") in written
 
 
 @pytest.mark.parametrize(

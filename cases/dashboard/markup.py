@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from cases.dashboard.presentation import Cell, Chart, WeekRow
 
 
+def grouped(count: int) -> str:
+    """A count with the language's thousands separator (12600 -> "12.600"), as the
+    `number` template filter writes it, at a fraction of `formats.number_format`'s cost."""
+    if -1000 < count < 1000:
+        return str(count)
+    return f"{count:,}".replace(",", formats.get_format("THOUSAND_SEPARATOR"))
+
+
 def count_html(
     count: int | None, query: str | None, list_url: str, testid: str = "", hint: str = ""
 ) -> SafeString:
@@ -39,11 +47,11 @@ def _count(count: int | None, query: str | None, list_url: str, testid: str, hin
         extra = f'<span class="visually-hidden"> – {escape(hint)}</span>' if hint else ""
         return (
             f'<a class="figure__link" href="{escape(list_url)}?{escape(query)}" '
-            f'data-count="{count}"><span{test}>{count}</span>{extra}</a>'
+            f'data-count="{count}"><span{test}>{grouped(count)}</span>{extra}</a>'
         )
     if count is None:
         return f'<span class="figure__missing"{test}>{escape(_("not recorded"))}</span>'
-    return f"<span{test}>{count}</span>"
+    return f"<span{test}>{grouped(count)}</span>"
 
 
 def rows_html(cells: Iterable[Cell], list_url: str) -> SafeString:

@@ -180,6 +180,10 @@ def _day(day: dt.date, *, with_year: bool) -> str:
     return formats.date_format(day, "j F Y" if with_year else "j F")
 
 
+def _number(count: int) -> str:
+    return formats.number_format(count, force_grouping=True)  # 12600 -> "12.600"
+
+
 def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) -> str:
     """A ready paragraph in the style of the Kamerbrief (25 295, nr. 1172)."""
     end_text = _day(end, with_year=True)
@@ -191,7 +195,7 @@ def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) 
             "Since {start} up to and including {end} the Inspectie SZW has received "
             "{count} cases about working from home.",
             counts.received,
-        ).format(start=start_text, end=end_text, count=counts.received)
+        ).format(start=start_text, end=end_text, count=_number(counts.received))
     else:
         first = ngettext(
             "Up to and including {end} the Inspectie SZW has received {count} case about "
@@ -199,17 +203,17 @@ def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) 
             "Up to and including {end} the Inspectie SZW has received {count} cases about "
             "working from home.",
             counts.received,
-        ).format(end=end_text, count=counts.received)
+        ).format(end=end_text, count=_number(counts.received))
     second = ngettext(
         "Of these, {count} has been taken into investigation.",
         "Of these, {count} have been taken into investigation.",
         counts.investigated,
-    ).format(count=counts.investigated)
+    ).format(count=_number(counts.investigated))
     third = ngettext(
         "In total {count} case concerns only not being allowed to work from home.",
         "In total {count} cases concern only not being allowed to work from home.",
         counts.only_not_allowed,
-    ).format(count=counts.only_not_allowed)
+    ).format(count=_number(counts.only_not_allowed))
     return f"{first} {second} {third}"
 
 
