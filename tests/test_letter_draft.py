@@ -4,13 +4,16 @@ for 30 varied cases addressed correctly to the person spoken to."""
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import subprocess
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -264,10 +267,6 @@ def test_thirty_drafts_name_the_person_unbroken_in_running_text(
 def test_no_stored_name_in_the_fixture_holds_a_form_of_address() -> None:
     """The committed kamerbrief_2021 fixture has structured contact persons only: no
     contact_name left, and no "de heer"/"mevrouw"/"dhr."/"mw." inside a name field."""
-    import json
-
-    from django.conf import settings
-
     rows = json.loads((Path(settings.BASE_DIR) / "fixtures" / "kamerbrief_2021.json").read_text())
     people = [r["fields"] for r in rows if r["model"] in ("cases.employer", "cases.call")]
     assert people and not any("contact_name" in fields for fields in people)
