@@ -225,6 +225,14 @@ def match_form_of_address(words: list[str]) -> tuple[str, int]:
     return "", 0
 
 
+def holds_form_of_address(text: str) -> bool:
+    """A name field that starts with a form of address and goes on ("de heer Jansen",
+    "mw. A."); the surname "Heer" on its own is not one."""
+    words = text.split()
+    _form, used = match_form_of_address(words)
+    return 0 < used < len(words)
+
+
 def _is_initials(word: str) -> bool:
     """ "V.", "J.P.", "Th.", "IJ.", "Ł.": letter groups of one to three, each with a dot."""
     if not word.endswith(".") or word.lower() in TITLES:

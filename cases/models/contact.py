@@ -3,6 +3,7 @@ reached call. Letters address them with `cases.salutation`."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,18 @@ class ContactPerson(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self) -> None:
+        """A form of address belongs in its own field, never in a name (the admin's check;
+        the services check the same in `cases.services.contact`)."""
+        super().clean()
+        errors = {
+            name: _("Choose ‘de heer’ or ‘mevrouw’ under form of address, not in the name.")
+            for name in ("contact_initials", "contact_tussenvoegsel", "contact_surname")
+            if salutation.holds_form_of_address(getattr(self, name))
+        }
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def contact_person(self) -> salutation.PersonName:

@@ -133,6 +133,7 @@ class Employer(ContactPerson):
 
     def clean(self) -> None:
         self._normalize()
+        super().clean()
         if self.establishment_number and not self.kvk_number:
             from django.core.exceptions import ValidationError
 

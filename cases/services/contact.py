@@ -13,13 +13,6 @@ from cases.models.contact import CONTACT_FIELDS, CONTACT_MAX_LENGTHS
 from cases.services.base import Errors
 
 
-def _has_form_word(text: str) -> bool:
-    """ "de heer Jansen", "mw. De Haan"; not the surname "Heer" on its own."""
-    words = text.split()
-    _form, used = salutation.match_form_of_address(words)
-    return 0 < used < len(words)
-
-
 def clean_contact(values: Mapping[str, str | None], *, required: bool) -> dict[str, str]:
     """The five contact fields, whitespace collapsed and the tussenvoegsel in lower case.
 
@@ -40,7 +33,7 @@ def clean_contact(values: Mapping[str, str | None], *, required: bool) -> dict[s
                 ),
             )
     for name in ("contact_initials", "contact_tussenvoegsel", "contact_surname"):
-        if _has_form_word(cleaned[name]):
+        if salutation.holds_form_of_address(cleaned[name]):
             errors.add(
                 name,
                 _("Choose ‘de heer’ or ‘mevrouw’ under form of address, not in the name."),
