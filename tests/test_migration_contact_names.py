@@ -48,9 +48,7 @@ def test_contact_names_are_split_and_what_is_not_parsed_is_reported(
         old.get_model("cases", "Call").objects.filter(pk=call_pk).update(
             contact_name="Mw. drs. A. van der Berg-de Wit"
         )
-        old_employer.objects.filter(pk=employer_pk).update(
-            contact_name="afdeling personeelszaken"
-        )
+        old_employer.objects.filter(pk=employer_pk).update(contact_name="afdeling personeelszaken")
         capsys.readouterr()
     finally:
         migrate(AFTER)
