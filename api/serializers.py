@@ -100,6 +100,21 @@ class IntakeResultSerializer(Base):
 # Cases
 
 
+class ContactPersonSerializer(Base):
+    """A contact person in structured form (the letter's salutation is made from it)."""
+
+    form_of_address = serializers.CharField(
+        source="contact_form_of_address", help_text="heer, mevrouw, neutral or empty (unknown)"
+    )
+    title = serializers.CharField(source="contact_title")
+    initials = serializers.CharField(source="contact_initials", help_text="or a first name")
+    tussenvoegsel = serializers.CharField(source="contact_tussenvoegsel")
+    surname = serializers.CharField(source="contact_surname")
+    name = serializers.CharField(
+        source="contact_name", help_text="as screens show the person: de heer V. Wouters"
+    )
+
+
 class EmployerSerializer(Base):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -108,6 +123,7 @@ class EmployerSerializer(Base):
     city = serializers.CharField(source="visit_city")
     sector = serializers.CharField(source="sector_id", allow_null=True)
     identified = serializers.BooleanField(source="is_identified")
+    contact = ContactPersonSerializer(source="*")
 
 
 class EstablishmentSerializer(Base):
@@ -173,7 +189,8 @@ class CallSerializer(Base):
     called_at = serializers.DateTimeField()
     caller = PersonSerializer()
     reached = serializers.BooleanField()
-    contact_name = serializers.CharField()
+    contact_name = serializers.CharField(help_text="the person spoken to, as screens show them")
+    contact = ContactPersonSerializer(source="*", help_text="the person spoken to")
     criteria = serializers.ListField(child=serializers.CharField())
     employer_response = serializers.CharField()
     measures = serializers.CharField()

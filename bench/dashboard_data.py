@@ -65,11 +65,12 @@ TRUNCATE cases_call, cases_agreement, cases_case_topics, cases_case, cases_emplo
 EMPLOYERS = """
 INSERT INTO cases_employer (id, name, kvk_number, establishment_number, sector_id,
     visit_street, visit_number, visit_postcode, visit_city, postal_street, postal_number,
-    postal_postcode, postal_city, contact_name, contact_phone, contact_email,
+    postal_postcode, postal_city, contact_form_of_address, contact_title, contact_initials,
+    contact_tussenvoegsel, contact_surname, contact_phone, contact_email,
     created_at, updated_at)
 SELECT i, 'Werkgever ' || i || ' B.V.', (10000000 + i)::text, '',
     (%(sectors)s::text[])[1 + floor(random() * array_length(%(sectors)s::text[], 1))::int],
-    'Straat', '1', '', 'Den Haag', '', '', '', '', '', '', '', now(), now()
+    'Straat', '1', '', 'Den Haag', '', '', '', '', '', '', '', '', '', '', '', now(), now()
 FROM generate_series(1, %(employers)s) AS i
 """
 
@@ -146,10 +147,11 @@ SELECT c.id, t.id FROM cases_case c JOIN cases_topic t ON (c.topic_mask & (1 << 
 
 # A reached call for every melding that was phoned; "nee" exactly where not_recognised.
 CALLS = """
-INSERT INTO cases_call (case_id, called_at, caller_id, reached, contact_name, criteria,
+INSERT INTO cases_call (case_id, called_at, caller_id, reached, contact_form_of_address,
+    contact_title, contact_initials, contact_tussenvoegsel, contact_surname, criteria,
     employer_response, measures, notes, created_at)
 SELECT c.id, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s),
-    true, 'J. de Vries', '["fysieke_aanwezigheid"]'::jsonb,
+    true, 'heer', '', 'J.', 'de', 'Vries', '["fysieke_aanwezigheid"]'::jsonb,
     CASE WHEN c.not_recognised THEN 'nee' ELSE 'ja' END, '', '', now()
 FROM cases_case c
 WHERE c.state IN ('employer_called','agreements_confirmed') OR (c.state = 'closed'

@@ -69,7 +69,10 @@ def _make_case():  # type: ignore[no-untyped-def]
         postal_number="1234",
         postal_postcode="3500 AA",
         postal_city="Utrecht",
-        contact_name="mevrouw P. van der Berg",
+        contact_form_of_address="mevrouw",
+        contact_initials="P.",
+        contact_tussenvoegsel="van der",
+        contact_surname="Berg",
     )
     case = services.case_intake(
         actor=inspector,
@@ -86,7 +89,12 @@ def _make_case():  # type: ignore[no-untyped-def]
         actor=inspector,
         version=case.version,
         called_at=timezone.now() - dt.timedelta(hours=2),
-        contact_name="P. van der Berg",
+        contact={
+            "contact_form_of_address": "mevrouw",
+            "contact_initials": "P.",
+            "contact_tussenvoegsel": "van der",
+            "contact_surname": "Berg",
+        },
         criteria=[Criterion.ESSENTIAL_PRESENCE, Criterion.LOCATION_BOUND_SYSTEMS],
         employer_response=EmployerResponse.GEDEELTELIJK,
     )

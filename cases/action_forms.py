@@ -23,12 +23,14 @@ from django.utils.translation import gettext_lazy as _
 from cases.fields import SaneDateField, SaneDateTimeField
 from cases.models import (
     CLOSE_OUTCOMES,
+    CONTACT_FIELDS,
     DECLINE_OUTCOMES,
     TEXT_MAX,
     AgreementStatus,
     Case,
     Criterion,
     EmployerResponse,
+    FormOfAddress,
     Letter,
     Outcome,
     Sector,
@@ -145,6 +147,34 @@ class CloseForm(OutcomeForm):
         outcome.choices = [(code, Outcome(code).label) for code in allowed]
 
 
+class ContactMixin(forms.Form):
+    """The structured contact person; the service validates (`services.contact`)."""
+
+    contact_form_of_address = forms.ChoiceField(
+        label=_("Form of address"),
+        required=False,
+        choices=FormOfAddress.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Neutral: the letter opens with initials and name, “Geachte S. de Vries,”."),
+    )
+    contact_title = forms.CharField(
+        label=_("Title"), required=False, max_length=100, help_text=_("For example drs. or mr.")
+    )
+    contact_initials = forms.CharField(
+        label=_("Initials or first name"), required=False, max_length=100
+    )
+    contact_tussenvoegsel = forms.CharField(
+        label=_("Tussenvoegsel"),
+        required=False,
+        max_length=100,
+        help_text=_("For example van der; in lower case."),
+    )
+    contact_surname = forms.CharField(label=_("Surname"), required=False, max_length=200)
+
+    def contact_input(self) -> dict[str, str]:
+        return {name: str(self.cleaned_data.get(name) or "") for name in CONTACT_FIELDS}
+
+
 class CallAttemptForm(MomentMixin, ActionForm):
     FIELD_ALIASES: ClassVar[dict[str, str]] = {"called_at": "called_date"}
 
@@ -157,10 +187,13 @@ class CallAttemptForm(MomentMixin, ActionForm):
         return {"called_at": self.moment()}
 
 
-class CallForm(MomentMixin, ActionForm):
-    FIELD_ALIASES: ClassVar[dict[str, str]] = {"called_at": "called_date"}
+class CallForm(MomentMixin, ContactMixin, ActionForm):
+    """A reached call: when, the person spoken to (the letter is addressed to them), the
+    criteria discussed and the employer's response."""
 
-    contact_name = forms.CharField(label=_("Spoke with"), required=False, max_length=200)
+    FIELD_ALIASES: ClassVar[dict[str, str]] = {"called_at": "called_date"}
+    field_order = ("called_date", "called_time", *CONTACT_FIELDS, "criteria")
+
     criteria = forms.MultipleChoiceField(
         label=_("Criteria discussed"),
         required=False,
@@ -194,12 +227,13 @@ class CallForm(MomentMixin, ActionForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.update(self.now_initial())
-            self.initial["contact_name"] = self.case.employer.contact_name
+            employer = self.case.employer
+            self.initial.update({name: getattr(employer, name) for name in CONTACT_FIELDS})
 
     def service_input(self) -> dict[str, Any]:
         return {
             "called_at": self.moment(),
-            "contact_name": self.text("contact_name"),
+            "contact": self.contact_input(),
             "criteria": self.cleaned_data.get("criteria") or [],
             "employer_response": self.text("employer_response"),
             "measures": self.text("measures"),
@@ -207,18 +241,27 @@ class CallForm(MomentMixin, ActionForm):
         }
 
 
+class CallContactForm(ContactMixin, ActionForm):
+    """Correcting the person spoken to in one reached call: `call` is its id."""
+
+    call = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def service_input(self) -> dict[str, Any]:
+        return {"call": self.cleaned_data.get("call") or 0, "contact": self.contact_input()}
+
+
 IDENTIFY_DETAILS = (
     "visit_street",
     "visit_number",
     "visit_postcode",
     "visit_city",
-    "contact_name",
+    *CONTACT_FIELDS,
     "contact_phone",
     "contact_email",
 )
 
 
-class IdentifyEmployerForm(ActionForm):
+class IdentifyEmployerForm(ContactMixin, ActionForm):
     FIELD_ALIASES: ClassVar[dict[str, str]] = {
         "sector_id": "sector",
         "employer_choice": "establishment_number",
@@ -236,8 +279,18 @@ class IdentifyEmployerForm(ActionForm):
     visit_number = forms.CharField(label=_("House number"), required=False, max_length=20)
     visit_postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10)
     visit_city = forms.CharField(label=_("City"), required=False, max_length=100)
-    contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=200)
     contact_phone = forms.CharField(label=_("Phone contact person"), required=False, max_length=30)
+    field_order = (
+        "kvk_number",
+        "establishment_number",
+        "employer_name",
+        "sector",
+        "visit_street",
+        "visit_number",
+        "visit_postcode",
+        "visit_city",
+        *CONTACT_FIELDS,
+    )
     contact_email = forms.CharField(
         label=_("E-mail contact person"), required=False, max_length=254
     )

@@ -27,7 +27,7 @@ from cases import permissions, selectors, services, workflow
 from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
-from cases.models import Agreement, Case, EventKind, Letter
+from cases.models import CONTACT_FIELDS, Agreement, Call, Case, EventKind, Letter
 from cases.templatetags.case_tags import TimelineFacts
 from cases.types import AuthenticatedRequest
 from cases.workflow import Action
@@ -41,7 +41,8 @@ ANCHORS = {
     "letters": "brieven",
 }
 # Per-row actions: the field of their form that names the row, and the row's key.
-ROW_FIELD = {"agreement": "agreement", "letter": "letter"}
+ROW_FIELD = {"call": "call", "agreement": "agreement", "letter": "letter"}
+ROW_KINDS: dict[type, str] = {Call: "call", Agreement: "agreement", Letter: "letter"}
 
 
 @dataclass
@@ -73,7 +74,7 @@ class Item:
 
 @dataclass
 class Panels:
-    """The page's actions by section, and per agreement and per letter."""
+    """The page's actions by section, and per call, per agreement and per letter."""
 
     sections: dict[str, list[Item]] = field(default_factory=dict)
     rows: dict[tuple[str, Any], list[Item]] = field(default_factory=dict)
@@ -84,8 +85,8 @@ class Panels:
     def of(self, section: str) -> list[Item]:
         return self.sections.get(section, [])
 
-    def for_row(self, row: Agreement | Letter) -> list[Item]:
-        kind = "agreement" if isinstance(row, Agreement) else "letter"
+    def for_row(self, row: Call | Agreement | Letter) -> list[Item]:
+        kind = ROW_KINDS[type(row)]
         return self.rows.get((kind, _row_key(kind, row)), [])
 
     def shortcuts(self) -> list[Item]:
@@ -106,15 +107,18 @@ def auto_id(action: str, row: Any = None) -> str:
 
 
 def _row_key(kind: str, row: Any) -> Any:
-    return row.pk if kind == "agreement" else row.number
+    return row.number if kind == "letter" else row.pk
 
 
 def _rows_of(case: Case, kind: str) -> list[Any]:
+    if kind == "call":
+        return list(case.calls.all())
     return list(case.agreements.all() if kind == "agreement" else case.letters.all())
 
 
 def _row_number(kind: str, row: Any, index: int) -> int:
-    """Letters have a version number; agreements are counted as the page lists them."""
+    """Letters have a version number; calls and agreements are counted as the page lists
+    them."""
     return int(row.number) if kind == "letter" else index + 1
 
 
@@ -139,6 +143,8 @@ def _row_initial(kind: str, row: Any) -> dict[str, Any]:
             "due_date": row.due_date,
             "status": row.status,  # the status form starts at the current status
         }
+    if kind == "call":
+        return {"call": row.pk, **{name: getattr(row, name) for name in CONTACT_FIELDS}}
     return {"letter": row.number}
 
 

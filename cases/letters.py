@@ -33,8 +33,17 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from cases import salutation
 from cases.errors import ServiceError
-from cases.models import Agreement, Call, Case, Employer, InspectorProfile, Letter
+from cases.models import (
+    CONTACT_FIELDS,
+    Agreement,
+    Call,
+    Case,
+    Employer,
+    InspectorProfile,
+    Letter,
+)
 
 # Called under the case lock with the locked case; raises ServiceError when the letter
 # rendered before the lock no longer matches the data.
@@ -47,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the letter's template or stylesheet changes; recorded with every Letter.
 # tests/test_letters.py pins template_fingerprint(), so a change cannot slip through unversioned.
-TEMPLATE_VERSION = "bevestiging-afspraken-1.0"
+TEMPLATE_VERSION = "bevestiging-afspraken-1.1"
 CONFIRMATION_TEMPLATE = "cases/letters/confirmation.html"
 ASSET_ROOT: Path = Path(settings.BASE_DIR) / "static" / "letters"
 TEMPLATE_FILES: tuple[Path, ...] = (
@@ -69,10 +78,10 @@ EMPLOYER_FIELDS: tuple[str, ...] = (
     "postal_number",
     "postal_postcode",
     "postal_city",
-    "contact_name",
+    *CONTACT_FIELDS,
 )
 AGREEMENT_FIELDS: tuple[str, ...] = ("description", "due_date")
-CALL_FIELDS: tuple[str, ...] = ("called_at", "contact_name")
+CALL_FIELDS: tuple[str, ...] = ("called_at", *CONTACT_FIELDS)
 INSPECTOR_USER_FIELDS: tuple[str, ...] = ("first_name", "last_name", "username", "email")
 INSPECTOR_PROFILE_FIELDS: tuple[str, ...] = ("function_title", "phone", "team")
 
@@ -144,7 +153,8 @@ class ConfirmationLetter:
     letter_date: str
     employer_name: str
     address_lines: tuple[str, ...]
-    contact_name: str
+    contact_name: str  # the addressee ("V. Wouters"): the person spoken to
+    salutation: str  # "Geachte heer Wouters,"
     call_date: str
     call_contact_name: str
     agreements: tuple[LetterAgreement, ...]
@@ -183,6 +193,10 @@ def _address_lines(employer: dict[str, Any]) -> tuple[str, ...]:
     city = employer[f"{prefix}_city"].upper()
     place = f"{postcode}  {city}".strip()
     return tuple(line for line in (street, place) if line)
+
+
+def _person(row: dict[str, Any]) -> salutation.PersonName:
+    return salutation.PersonName(*(row[name] for name in CONTACT_FIELDS))
 
 
 def _inspector(user_id: int | None) -> LetterInspector:
@@ -230,6 +244,9 @@ def build_confirmation_letter(
         )
     if not draft and not agreements:
         raise ServiceError(_("Record at least one agreement with a due date before you confirm."))
+    # Addressed to the person spoken to in the (last) reached call; a draft before any call
+    # is addressed to the employer's contact person.
+    person = _person(call) if call else _person(employer)
     title = _("Bevestiging afspraken thuiswerken – {reference}").format(reference=case.reference)
     if draft:
         title = _("CONCEPT – {title}").format(title=title)
@@ -241,9 +258,10 @@ def build_confirmation_letter(
         letter_date=dutch_date(today or timezone.localdate()),
         employer_name=employer["name"],
         address_lines=_address_lines(employer),
-        contact_name=employer["contact_name"],
+        contact_name=salutation.addressee(person),
+        salutation=salutation.salutation(person),
         call_date=dutch_date(timezone.localdate(call["called_at"])) if call else "",
-        call_contact_name=call["contact_name"] if call else "",
+        call_contact_name=salutation.in_text(person) if call else "",
         agreements=agreements,
         inspector=_inspector(case.assignee_id),
     )

@@ -79,6 +79,10 @@ def _letters(case: Case) -> bool:
     return bool(case.letters.all())
 
 
+def _reached_call(case: Case) -> bool:
+    return any(call.reached for call in case.calls.all())
+
+
 def _unsent_letter(case: Case) -> bool:
     return any(letter.sent_at is None for letter in case.letters.all())
 
@@ -97,6 +101,7 @@ EMPLOYER_NOT_IDENTIFIED = Guard(
 HAS_AGREEMENTS = Guard(
     _agreements, gettext_lazy("Record at least one agreement with a due date before you confirm.")
 )
+HAS_REACHED_CALL = Guard(_reached_call, gettext_lazy("This case has no call with the employer."))
 HAS_LETTER = Guard(_letters, gettext_lazy("This case has no letter yet."))
 HAS_UNSENT_LETTER = Guard(
     _unsent_letter, gettext_lazy("This letter has already been recorded as sent.")
@@ -123,7 +128,7 @@ class Action:
     button: str | Promise = ""  # the submit button's text
     done: str | Promise = ""  # the message after success
     section: str = "case"  # where the case page shows it: case, employer, calls, ...
-    per: str = ""  # "agreement" or "letter": shown once per row of that kind
+    per: str = ""  # "call", "agreement" or "letter": shown once per row of that kind
     method: str = "post"  # "get": a read (preview, download) with its own URL
     url_name: str = ""  # the URL of a read
     extra_events: tuple[str, ...] = field(default=())  # further Event kinds it writes
@@ -256,6 +261,23 @@ ACTIONS: dict[str, Action] = {
             done=gettext_lazy("The call has been recorded."),
             section="calls",
             next_in=(UI,),
+        ),
+        Action(
+            "call_edit",
+            gettext_lazy("Correct the person spoken to"),
+            # Before the letter is issued: the letter is addressed to this person.
+            sources=(EC,),
+            rule=permissions.HANDLE,
+            guards=(HAS_REACHED_CALL,),
+            event=EventKind.CALL_EDITED,
+            form="CallContactForm",
+            service="calls.call_edit",
+            button=gettext_lazy("Save person spoken to"),
+            done=gettext_lazy("The person spoken to has been corrected."),
+            section="calls",
+            per="call",
+            row_applies=lambda call: call.reached,
+            row_label=gettext_lazy("Correct the person spoken to in call {number}"),
         ),
         Action(
             "agreement_add",

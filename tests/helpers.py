@@ -197,10 +197,32 @@ def case_in_state(
     return fresh(case)
 
 
+_FORM_BEFORE_INITIALS = re.compile(r"\b(?:heer|mevrouw)\s+([^\W\d_]{1,3})\.")
+
+
+def initials_after_form(text: str) -> bool:
+    """ "heer" or "mevrouw" right before initials ("heer V.", "mevrouw Th."), the mistake
+    of "Geachte de heer V. Wouters,"; a title in lower case ("heer ir.") is not initials."""
+    return any(m.group(1)[0].isupper() for m in _FORM_BEFORE_INITIALS.finditer(text))
+
+
+def contact_fields(text: str) -> dict[str, str]:
+    """The structured contact fields of a name as people write it ("mevrouw P. de Boer")."""
+    from cases.models import CONTACT_FIELDS
+    from cases.salutation import parse_name
+
+    parsed = parse_name(text)
+    assert not parsed.problem, (text, parsed.problem)
+    return dict(zip(CONTACT_FIELDS, parsed.name.parts(), strict=True))
+
+
 def record_reached_call(case: Case, actor: User, **overrides: Any) -> Any:
+    """A reached call; `contact_name="mevrouw P. de Boer"` is a shorthand for `contact`."""
+    if "contact_name" in overrides:
+        overrides["contact"] = contact_fields(overrides.pop("contact_name"))
     params: dict[str, Any] = {
         "called_at": timezone.now() - dt.timedelta(hours=1),
-        "contact_name": "J. de Vries",
+        "contact": contact_fields("de heer J. de Vries"),
         "criteria": [Criterion.ESSENTIAL_PRESENCE],
         "employer_response": EmployerResponse.GEDEELTELIJK,
         "measures": "Rooster met thuiswerkdagen getoond.",

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import rollups, services
 from cases.models import (
@@ -499,3 +500,31 @@ def test_reset_two_factor_from_the_user_list(functional_admin: User, inspector: 
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=inspector).exists()
     assert Event.objects.filter(kind=EventKind.TWO_FACTOR_RESET).count() == 1
+
+
+def test_employer_contact_is_edited_in_its_fields_without_a_form_of_address_in_a_name(
+    functional_admin: User, case: Case
+) -> None:
+    """A form of address typed into a name is refused with a Dutch message; in its own
+    field it is stored, and the case page shows the person as a letter would name them."""
+    client = client_for(functional_admin)
+    url = admin_url(Employer, "change", case.employer_id)
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    refused = client.post(url, {**data, "contact_surname": "de heer Jansen", "_save": "Opslaan"})
+    assert refused.status_code == 200
+    assert escape("Kies ‘de heer’ of ‘mevrouw’ bij aanspreekvorm, niet in de naam.") in html(
+        refused
+    )
+    assert Employer.objects.get(pk=case.employer_id).contact_surname == "Vries"
+    changed = {
+        **data,
+        "contact_form_of_address": "mevrouw",
+        "contact_title": "drs.",
+        "contact_initials": "A.",
+        "contact_tussenvoegsel": "van",
+        "contact_surname": "Dijk",
+        "_save": "Opslaan",
+    }
+    assert client.post(url, changed).status_code == 302
+    assert Employer.objects.get(pk=case.employer_id).contact_name == "mevrouw drs. A. van Dijk"

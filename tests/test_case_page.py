@@ -15,7 +15,7 @@ from django.utils.html import escape
 from cases import services
 from cases.models import Agreement, Case, Event, EventKind, State
 from cases.services import EmployerInput, MelderInput
-from tests.helpers import case_in_state, fresh, intake, record_reached_call
+from tests.helpers import case_in_state, contact_fields, fresh, intake, record_reached_call
 
 SECRET = MelderInput(name="Zaïd Geheimhouder", email="zaid.geheim@mail.example", phone="0687654321")
 TEXT = "Vertrouwelijk verhaal over de afdeling inkoop"
@@ -116,8 +116,12 @@ def test_html_in_texts_is_escaped(client, inspector) -> None:
         (State.UNDER_INVESTIGATION, {"call_attempt", "call", "close", "assign"}),
         (
             State.EMPLOYER_CALLED,
-            {"call_attempt", "call", "close", "assign", "agreement_add", "agreement_edit"}
-            | {"letter_preview", "letter_confirm"},  # the letter actions share the action route
+            {"call_attempt", "call", "call_edit", "close", "assign", "agreement_add"}
+            | {
+                "agreement_edit",
+                "letter_preview",
+                "letter_confirm",
+            },  # the letter actions share the action route
         ),
         (
             State.AGREEMENTS_CONFIRMED,
@@ -200,7 +204,7 @@ def test_the_whole_path_through_the_case_page(client, inspector, supervisor) -> 
         "call",
         called_date=now.date().isoformat(),
         called_time=(now + dt.timedelta(hours=1)).strftime("%H:%M"),
-        contact_name="mevrouw P. de Boer",
+        **contact_fields("mevrouw P. de Boer"),
         criteria=["fysieke_aanwezigheid", "thuiswerkplek_ongeschikt"],
         employer_response="gedeeltelijk",
         measures="Rooster getoond",
@@ -277,10 +281,11 @@ def test_main_case_is_looked_up_among_the_cases_the_user_may_see(
 def test_call_errors_are_shown_per_field(client, inspector) -> None:
     case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
     client.force_login(inspector)
-    response = act(client, case, "call", contact_name="", notes="Notitie die blijft staan")
+    response = act(client, case, "call", contact_surname="", notes="Notitie die blijft staan")
     html = response.content.decode()
     assert "Kruis ten minste één besproken criterium aan." in html
     assert "Kies de reactie van de werkgever." in html
+    assert "Vul de achternaam in van de persoon met wie u sprak." in html
     assert "Notitie die blijft staan" in html
     assert fresh(case).state == State.UNDER_INVESTIGATION
 
@@ -297,7 +302,7 @@ def test_stale_page_is_refused_and_shows_what_changed(client, inspector, supervi
         "call",
         version=seen_version,
         seen_at=seen_at,
-        contact_name="de heer K. Jansen",
+        **contact_fields("de heer K. Jansen"),
         notes="Mijn getypte aantekening",
         criteria=["locatiegebonden_systemen"],
         employer_response="ja",
@@ -309,7 +314,8 @@ def test_stale_page_is_refused_and_shows_what_changed(client, inspector, supervi
     assert "intussen gewijzigd" in html
     assert "Werkgever gebeld" in html  # the change made meanwhile
     assert escape(supervisor.get_full_name()) in html  # a name such as “van 't Erve”
-    assert "Mijn getypte aantekening" in html and "de heer K. Jansen" in html
+    assert "Mijn getypte aantekening" in html
+    assert 'value="Jansen"' in html and 'value="K."' in html  # the person typed, kept
     assert fresh(case).calls.count() == 1
     # The form shown again carries the current version: after checking, sending it works.
     assert f'name="version" value="{fresh(case).version}"' in html
@@ -429,7 +435,7 @@ def test_phone_and_email_are_links(client, inspector) -> None:
 def test_refused_action_has_an_error_summary_linking_to_the_field(client, inspector) -> None:
     case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
     client.force_login(inspector)
-    html = act(client, case, "call", contact_name="").content.decode()
+    html = act(client, case, "call", contact_surname="").content.decode()
     assert "data-error-summary" in html
     assert re.search(r'<a href="#call-criteria_0">[^<]*Kruis ten minste', html)
     assert 'id="call-criteria_0"' in html  # the first checkbox of the group

@@ -24,7 +24,7 @@ from cases.services import StaleVersionError
 from cases.services import base as service_base
 from cases.services import intake as service_intake
 from tests.factories import EmployerFactory
-from tests.helpers import case_in_state, fresh, intake
+from tests.helpers import case_in_state, contact_fields, fresh, intake
 
 pytestmark = [
     pytest.mark.postgres,
@@ -160,7 +160,7 @@ def test_close_and_record_call_at_once(
             actor=inspector,
             version=version,
             called_at=timezone.now(),
-            contact_name="J. de Vries",
+            contact=contact_fields("de heer J. de Vries"),
             criteria=["fysieke_aanwezigheid"],
             employer_response="ja",
         )

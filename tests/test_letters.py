@@ -31,6 +31,7 @@ from django.utils.html import escape
 
 from cases import documents, letters, services
 from cases.models import (
+    Call,
     Case,
     Employer,
     Event,
@@ -42,7 +43,13 @@ from cases.models import (
 )
 from tests.conftest import IN_CI
 from tests.factories import EmployerFactory
-from tests.helpers import add_agreement, case_in_state, fresh, record_reached_call
+from tests.helpers import (
+    add_agreement,
+    case_in_state,
+    contact_fields,
+    fresh,
+    record_reached_call,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +141,9 @@ def test_letter_content(called_case, inspector) -> None:
     assert contains(text, "12 april 2021")
     assert contains(text, "Bevestiging afspraken thuiswerken")
     assert contains(text, "Ons kenmerk")
-    assert contains(text, "Geachte J. de Vries,")
+    assert contains(text, "Geachte heer De Vries,")
+    assert contains(text, "t.a.v. J. de Vries")
+    assert contains(text, "gesproken met de heer De Vries van")
     assert contains(text, "18 februari 2021")
     assert contains(text, "www.rijksoverheid.nl/thuiswerkenincoronatijd")
     assert contains(text, "Als de afspraken niet worden nagekomen")
@@ -157,7 +166,7 @@ def test_address_window_uses_postal_address_when_there_is_one(inspector) -> None
         postal_number="4321",
         postal_postcode="3500 AA",
         postal_city="Utrecht",
-        contact_name="mevrouw K. Bakker",
+        **contact_fields("mevrouw K. Bakker"),
     )
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector, employer=employer)
     letter = letters.build_confirmation_letter(case, draft=True)
@@ -167,7 +176,9 @@ def test_address_window_uses_postal_address_when_there_is_one(inspector) -> None
     employer.save()
     letter = letters.build_confirmation_letter(case, draft=True)
     assert letter.address_lines == ("Parnassusplein 5", "2511 VX  DEN HAAG")
-    assert letter.contact_name == "mevrouw K. Bakker"
+    # Addressed to the person spoken to in the call, not to the employer's contact person.
+    assert letter.contact_name == "J. de Vries"
+    assert letter.salutation == "Geachte heer De Vries,"
 
 
 @pytest.mark.parametrize(
@@ -196,6 +207,7 @@ def test_context_is_an_allow_list_of_plain_values(called_case) -> None:
         "employer_name",
         "address_lines",
         "contact_name",
+        "salutation",
         "call_date",
         "call_contact_name",
         "agreements",
@@ -264,7 +276,7 @@ def test_no_melder_data_or_melding_text_in_many_letters(inspector) -> None:
         employer = EmployerFactory(
             name=f"{rng.choice(['Bakkerij', 'Ingenieursbureau', 'Stichting'])} "
             f"{_random_token(rng, 'Wg')} & Zonen B.V.",
-            contact_name=f"mevrouw {_random_token(rng, 'Cp')}",
+            **contact_fields(f"mevrouw {_random_token(rng, 'Cp')}"),
             **(
                 {
                     "postal_street": "Postbus",
@@ -308,8 +320,8 @@ def test_no_melder_data_or_melding_text_in_many_letters(inspector) -> None:
         text = pdf_text(documents.read(letter.sha256))
         assert contains(text, case.reference)
         assert contains(text, employer.name)
-        assert contains(text, employer.contact_name)
-        assert contains(text, contact)
+        assert contains(text, f"t.a.v. {contact}")
+        assert contains(text, f"Geachte heer {contact.split()[-1]},")
         assert re.search(r"Pagina 1 van \d", text)
         for agreement in agreements:
             assert contains(text, agreement.description), agreement.description
@@ -517,7 +529,9 @@ def test_latin_ext_names_use_their_own_embedded_font(inspector, tmp_path: Path) 
     """Regression: two @font-face files under one family name were merged by WeasyPrint into
     one PDF font, so ł, ę, ś were drawn with wrong glyphs. The extension subset has a family
     of its own and must show up as a separate embedded font."""
-    employer = EmployerFactory(name="Zakłady Mięsne Łódź", contact_name="de heer Ł. Wiśniewski")
+    employer = EmployerFactory(
+        name="Zakłady Mięsne Łódź", **contact_fields("de heer Ł. Wiśniewski")
+    )
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector, employer=employer)
     path = tmp_path / "letter.pdf"
     path.write_bytes(letters.render_confirmation_letter(case, draft=True))
@@ -569,14 +583,14 @@ def test_address_sits_in_the_envelope_window_and_pages_have_footers(
 def test_template_version_is_bumped_on_change() -> None:
     """Letters record TEMPLATE_VERSION. When the template or its stylesheet changes, bump
     TEMPLATE_VERSION and put the new fingerprint here."""
-    assert letters.TEMPLATE_VERSION == "bevestiging-afspraken-1.0"
+    assert letters.TEMPLATE_VERSION == "bevestiging-afspraken-1.1"
     assert letters.template_fingerprint() == EXPECTED_FINGERPRINT, (
         "The letter template changed: bump letters.TEMPLATE_VERSION and update "
         f"EXPECTED_FINGERPRINT to {letters.template_fingerprint()}"
     )
 
 
-EXPECTED_FINGERPRINT = "5c08f91a56056d942fbeff09be4d592fe1b48af54f16cc1dedd77721e234af56"
+EXPECTED_FINGERPRINT = "8e09bdac4f34603c79bf686a811bad57cf1a004e36e2318537906b55baa92354"
 
 
 # ---------------------------------------------------------------------------
@@ -772,9 +786,10 @@ def test_regeneration_makes_version_2_and_leaves_version_1_untouched(
 ) -> None:
     v1_bytes = documents.read(issued.sha256)
     v1_row = Letter.objects.values().get(pk=issued.pk)
-    employer = issued.case.employer
-    employer.contact_name = "mevrouw A. Gecorrigeerd"
-    employer.save()
+    # The data behind the letter corrected afterwards (here directly in the database).
+    Call.objects.filter(case=issued.case, reached=True).update(
+        **contact_fields("mevrouw A. Gecorrigeerd")
+    )
     case = fresh(issued.case)
     v2 = services.regenerate_confirmation_letter(
         case=case, actor=supervisor, version=case.version, reason="Contactpersoon gecorrigeerd"

@@ -29,6 +29,14 @@ from cases.reference_data import TOPIC_BITS
 
 _T = TypeVar("_T")
 
+NO_CONTACT = {
+    "contact_form_of_address": "",
+    "contact_title": "",
+    "contact_initials": "",
+    "contact_tussenvoegsel": "",
+    "contact_surname": "",
+}
+
 SEED = 1172
 AMS = ZoneInfo("Europe/Amsterdam")
 PERIOD_START = dt.date(2021, 1, 25)
@@ -370,6 +378,10 @@ def _ascii(text: str) -> str:
 class Generator:
     def __init__(self, seed: int = SEED) -> None:
         self.rnd = random.Random(seed)  # noqa: S311 - reproducible demo data
+        # Contact persons draw from a stream of their own, so their variety (titles, neutral
+        # forms of address, double surnames, another person on the phone) leaves every other
+        # draw, and so the figures, as they were.
+        self.names = random.Random(seed * 31 + 7)  # noqa: S311 - reproducible demo data
         self.objects: list[dict[str, Any]] = []
         self.employers: list[dict[str, Any]] = []
         self.kvk_used: set[str] = set()
@@ -393,6 +405,32 @@ class Generator:
 
     def person(self) -> tuple[str, str]:
         return self.pick(FIRST), self.pick(FAMILY)
+
+    def contact(self, form: str, first: str, family: str) -> dict[str, str]:
+        """A contact person in the structured fields, with the variety letters must get
+        right: titles, two initials or a first name, neutral form of address, a tussenvoegsel
+        ("van den Berg"), a double surname ("Bakker-de Vries")."""
+        rnd = self.names
+        words = family.split(" ")
+        tussenvoegsel, surname = " ".join(words[:-1]), words[-1]
+        if rnd.random() < 0.08:
+            surname = f"{surname}-{rnd.choice(FAMILY)}"
+        roll = rnd.random()
+        initials = f"{first[0]}."
+        if roll < 0.2:
+            initials = f"{first[0]}.{rnd.choice(FIRST)[0]}."
+        neutral = rnd.random() < 0.1
+        if neutral and rnd.random() < 0.4:
+            initials = first
+        return {
+            "contact_form_of_address": "neutral" if neutral else form,
+            "contact_title": rnd.choice(["drs.", "mr.", "ir.", "dr.", "ing."])
+            if rnd.random() < 0.1
+            else "",
+            "contact_initials": initials,
+            "contact_tussenvoegsel": tussenvoegsel,
+            "contact_surname": surname,
+        }
 
     def later(self, start: dt.datetime, min_hours: float, max_hours: float) -> dt.datetime:
         moment = start + dt.timedelta(hours=self.rnd.uniform(min_hours, max_hours))
@@ -469,7 +507,7 @@ class Generator:
             "postal_number": "",
             "postal_postcode": "",
             "postal_city": "",
-            "contact_name": "",
+            **NO_CONTACT,
             "contact_phone": "",
             "contact_email": "",
             "created_at": "2020-11-01T09:00:00+01:00",
@@ -488,7 +526,7 @@ class Generator:
                 visit_street=self.pick(STREETS),
                 visit_number=str(self.rnd.randrange(1, 250)),
                 visit_postcode=self.postcode(prefix),
-                contact_name=f"{self.pick(['mevrouw', 'de heer'])} {first[0]}. {last}",
+                **self.contact(self.pick(["mevrouw", "heer"]), first, last),
                 contact_phone=AREA_CODES[city] + self.digits(10 - len(AREA_CODES[city])),
                 contact_email=f"personeelszaken@{_ascii(name)[:24]}.example",
             )
@@ -644,7 +682,7 @@ class Generator:
             "called_at": _iso(at),
             "caller": [caller],
             "reached": reached,
-            "contact_name": "",
+            **NO_CONTACT,
             "criteria": [],
             "employer_response": "",
             "measures": "",
@@ -655,7 +693,7 @@ class Generator:
             employer = self.employers[spec.employer - 1]["fields"]
             response = self.weighted([("ja", 70), ("gedeeltelijk", 20), ("nee", 10)])
             fields.update(
-                contact_name=employer["contact_name"] or "afdeling personeelszaken",
+                **self.spoken_to(employer),
                 criteria=sorted(
                     self.rnd.sample(CRITERIA, self.rnd.randrange(1, 4)), key=CRITERIA.index
                 ),
@@ -665,6 +703,14 @@ class Generator:
             )
         calls.append({"model": "cases.call", "pk": self.call_pk, "fields": fields})
         return self.call_pk
+
+    def spoken_to(self, employer: dict[str, Any]) -> dict[str, str]:
+        """The person the inspector spoke to: mostly the employer's contact person, else
+        someone else (the letter is addressed to whoever it was)."""
+        if employer["contact_surname"] and self.names.random() < 0.75:
+            return {name: employer[name] for name in NO_CONTACT}
+        first, family = self.names.choice(FIRST), self.names.choice(FAMILY)
+        return self.contact(self.names.choice(["mevrouw", "heer"]), first, family)
 
     def history(
         self, spec: CaseSpec, specs_by_employer: dict[int, list[CaseSpec]]

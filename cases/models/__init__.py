@@ -18,6 +18,7 @@ from cases.models.choices import (
     SentVia,
     State,
 )
+from cases.models.contact import CONTACT_FIELDS, ContactPerson, FormOfAddress
 from cases.models.employer import Employer
 from cases.models.handling import Agreement, Call, Letter
 from cases.models.history import AppendOnlyError, Event, EventQuerySet, FigureSnapshot
@@ -27,6 +28,7 @@ from cases.models.rollups import DayAssigneeCount, DayCount, DaySectorCount, Day
 
 __all__ = [
     "CLOSE_OUTCOMES",
+    "CONTACT_FIELDS",
     "DECLINE_OUTCOMES",
     "INVESTIGATED_STATES",
     "MELDER_DATA_ROLES",
@@ -39,6 +41,7 @@ __all__ = [
     "Call",
     "Case",
     "Channel",
+    "ContactPerson",
     "Criterion",
     "DayAssigneeCount",
     "DayCount",
@@ -50,6 +53,7 @@ __all__ = [
     "EventKind",
     "EventQuerySet",
     "FigureSnapshot",
+    "FormOfAddress",
     "InspectorProfile",
     "Letter",
     "Melder",

@@ -139,6 +139,7 @@ class EventKind(models.TextChoices):
     DECLINE = "decline", _("Not taken into investigation")
     CALL_ATTEMPT = "call_attempt", _("Call attempt without answer")
     CALL = "call", _("Spoke with employer")
+    CALL_EDITED = "call_edited", _("Person spoken to corrected")
     RECORD_CALL = "record_call", _("Employer called")
     EMPLOYER_IDENTIFIED = "employer_identified", _("Employer identified")
     AGREEMENT_ADDED = "agreement_added", _("Agreement added")

@@ -9,10 +9,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cases import validators as v
+from cases.models.contact import ContactPerson
 from cases.models.reference import Sector
 
 
-class Employer(models.Model):
+class Employer(ContactPerson):
     """An employer, identified by KvK(+vestiging) or recorded as reported by the melder.
 
     As-reported employers (kvk_number NULL) have only a name and a city; the inspector
@@ -57,7 +58,6 @@ class Employer(models.Model):
         _("postal address: postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
     )
     postal_city = models.CharField(_("postal address: city"), max_length=100, blank=True)
-    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_phone = models.CharField(
         _("contact person's phone"), max_length=20, blank=True, validators=[v.validate_phone]
     )
@@ -133,6 +133,7 @@ class Employer(models.Model):
 
     def clean(self) -> None:
         self._normalize()
+        super().clean()
         if self.establishment_number and not self.kvk_number:
             from django.core.exceptions import ValidationError
 

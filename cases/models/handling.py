@@ -13,10 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.case import Case
 from cases.models.choices import TEXT_MAX, AgreementStatus, Criterion, EmployerResponse, SentVia
+from cases.models.contact import ContactPerson
 
 
-class Call(models.Model):
-    """A call attempt (not reached) or a call with the employer (reached)."""
+class Call(ContactPerson):
+    """A call attempt (not reached) or a call with the employer (reached).
+
+    A reached call records the person spoken to (the `ContactPerson` fields, at least a
+    surname); the confirmation letter is addressed to that person.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="calls")
     called_at = models.DateTimeField(_("called at"))
@@ -27,7 +32,6 @@ class Call(models.Model):
         related_name="+",
     )
     reached = models.BooleanField(_("reached"))
-    contact_name = models.CharField(_("spoke with"), max_length=200, blank=True)
     criteria = models.JSONField(_("criteria discussed"), default=list, blank=True)
     employer_response = models.CharField(
         _("employer's response"), max_length=20, choices=EmployerResponse.choices, blank=True
@@ -44,9 +48,22 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(reached=True) & ~Q(employer_response="") & ~Q(contact_name=""))
-                | (Q(reached=False) & Q(employer_response="") & Q(contact_name="")),
-                name="call_reached_has_response",
+                # A reached call names the person spoken to: at least a surname (the
+                # service requires one) or, for data migrated from free text, a form of
+                # address.
+                condition=(
+                    Q(reached=True)
+                    & ~Q(employer_response="")
+                    & ~Q(contact_surname="", contact_form_of_address="")
+                )
+                | (
+                    Q(reached=False)
+                    & Q(employer_response="")
+                    & Q(contact_surname="")
+                    & Q(contact_initials="")
+                    & Q(contact_form_of_address="")
+                ),
+                name="call_reached_has_contact",
             ),
             models.CheckConstraint(
                 condition=Q(employer_response="")

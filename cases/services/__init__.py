@@ -16,7 +16,7 @@ from cases.errors import (
 from cases.services.agreements import agreement_add, agreement_edit, agreement_set_status
 from cases.services.audit import record_melder_view
 from cases.services.base import case_write, ensure_allowed
-from cases.services.calls import case_record_call, case_record_call_attempt
+from cases.services.calls import call_edit, case_record_call, case_record_call_attempt
 from cases.services.employers import employer_follow_sector, employer_save
 from cases.services.figures import snapshot_create
 from cases.services.intake import (
@@ -59,6 +59,7 @@ __all__ = [
     "agreement_edit",
     "agreement_set_status",
     "allocate_reference",
+    "call_edit",
     "case_assign",
     "case_close",
     "case_confirm_agreements",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from cases.errors import ServiceError
 from cases.models import TEXT_MAX, Call, Case, Criterion, EmployerResponse, EventKind
+from cases.models.contact import CONTACT_FIELDS
 from cases.services.base import Errors, case_write, check_moment, clean_text
+from cases.services.contact import clean_contact
 from cases.types import Actor
 
 
@@ -30,14 +33,15 @@ def case_record_call(
     actor: Actor,
     version: int | None,
     called_at: dt.datetime | None,
-    contact_name: str,
+    contact: Mapping[str, str],
     criteria: Sequence[str],
     employer_response: str,
     measures: str = "",
     notes: str = "",
 ) -> Call:
     """A reached call. The first one moves the case to employer_called; later ones are
-    follow-up calls."""
+    follow-up calls. `contact` holds the person spoken to (`CONTACT_FIELDS`): a form of
+    address and a surname are required, as the letter is addressed to this person."""
     with case_write(case, action="call", actor=actor, version=version) as write:
         errors = Errors()
         moment: dt.datetime | None = None
@@ -45,8 +49,9 @@ def case_record_call(
             moment = check_moment(called_at, "called_at", not_before=write.case.received_at)
         except ValidationError as exc:
             errors.merge(exc)
+        person: dict[str, str] = {}
         try:
-            contact_name = clean_text(contact_name, "contact_name", required=True, max_length=200)
+            person = clean_contact(contact, required=True)
         except ValidationError as exc:
             errors.merge(exc)
         chosen = list(dict.fromkeys(criteria))
@@ -72,7 +77,7 @@ def case_record_call(
             called_at=moment,
             caller=actor,
             reached=True,
-            contact_name=contact_name,
+            **person,
             criteria=[c for c in Criterion.values if c in chosen],
             employer_response=employer_response,
             measures=measures,
@@ -85,3 +90,25 @@ def case_record_call(
             "employer_response": employer_response,
         }
     return call
+
+
+def call_edit(
+    *, case: Case | int, actor: Actor, version: int | None, call: int, contact: Mapping[str, str]
+) -> Call:
+    """Correct the person spoken to in a reached call of `case` (before the letter is issued:
+    the letter is addressed to that person). Writes an Event naming the fields changed."""
+    with case_write(case, action="call_edit", actor=actor, version=version) as write:
+        item = (
+            Call.objects.select_for_update().filter(pk=call, case=write.case, reached=True).first()
+        )
+        if item is None:
+            raise ServiceError(_("This call does not exist."), code="not_found")
+        person = clean_contact(contact, required=True)
+        changed = [name for name in CONTACT_FIELDS if getattr(item, name) != person[name]]
+        if not changed:
+            raise ValidationError({"contact_surname": _("Nothing was changed.")})
+        for name in changed:
+            setattr(item, name, person[name])
+        item.save(update_fields=changed)
+        write.data = {"call_id": item.pk, "fields": changed}
+    return item

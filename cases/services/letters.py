@@ -11,6 +11,7 @@ Letter, the transition and the Events together. A failure anywhere leaves the ca
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -20,11 +21,53 @@ from cases import documents, letters
 from cases.errors import InvalidStateError, ServiceError
 from cases.events import record_event
 from cases.letters import LetterCheck
-from cases.models import Case, EventKind, Letter, SentVia
+from cases.models import Agreement, Call, Case, EventKind, Letter, SentVia
 from cases.services.base import Errors, case_write, clean_text, ensure_allowed
 from cases.types import Actor
 
 REGENERATE_REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class IssuingProblem:
+    """An issuing check that fails for a letter: which check, the field to correct ("" if
+    none) and the Dutch message. Never holds melder data."""
+
+    check: str
+    field: str
+    message: str
+
+
+def issuing_problems(case: Case, rendered: bytes) -> list[IssuingProblem]:
+    """The checks a letter must pass to be issued, run on the case and the bytes rendered
+    for it; [] when it may be issued. `manage.py letter_draft` prints them for a draft.
+
+    Data checks only (the workflow's state and permission checks stay with the services)."""
+    problems: list[IssuingProblem] = []
+    if not rendered.startswith(b"%PDF-"):
+        problems.append(
+            IssuingProblem("pdf", "", _("The letter could not be generated; try again."))
+        )
+    if not Call.objects.filter(case_id=case.pk, reached=True).exists():
+        problems.append(
+            IssuingProblem(
+                "call",
+                "contact_surname",
+                _(
+                    "The letter can only be generated once a call with the employer has been "
+                    "recorded."
+                ),
+            )
+        )
+    if not Agreement.objects.filter(case_id=case.pk).exists():
+        problems.append(
+            IssuingProblem(
+                "agreements",
+                "description",
+                _("Record at least one agreement with a due date before you confirm."),
+            )
+        )
+    return problems
 
 
 def _check_pdf(letter_pdf: bytes) -> None:

@@ -19,6 +19,7 @@ from cases import permissions
 from cases.deadlines import add_working_days
 from cases.models import (
     CLOSE_OUTCOMES,
+    CONTACT_FIELDS,
     DECLINE_OUTCOMES,
     AgreementStatus,
     Case,
@@ -26,6 +27,7 @@ from cases.models import (
     Outcome,
 )
 from cases.services.base import case_write, clean_text
+from cases.services.contact import clean_contact
 from cases.services.employers import employer_follow_sector, employer_for_case
 from cases.services.intake import (
     EmployerInput,
@@ -130,7 +132,7 @@ IDENTIFY_DETAIL_FIELDS = frozenset(
         "postal_number",
         "postal_postcode",
         "postal_city",
-        "contact_name",
+        *CONTACT_FIELDS,
         "contact_phone",
         "contact_email",
     }
@@ -180,7 +182,10 @@ def case_identify_employer(
             current.name = data.name
             current.kvk_number = data.kvk_number
             current.establishment_number = data.establishment_number
-            for field, value in (details or {}).items():
+            given = dict(details or {})
+            if any(name in given for name in CONTACT_FIELDS):
+                given.update(clean_contact(given, required=False))
+            for field, value in given.items():
                 setattr(current, field, value)
             current.full_clean()
             current.save()

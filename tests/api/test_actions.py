@@ -13,7 +13,7 @@ from cases.models import Case, Event, EventKind, Letter, State
 from tests.api.conftest import Token
 from tests.api.test_auth_and_problems import assert_problem
 from tests.api.test_intake import melding
-from tests.helpers import case_in_state
+from tests.helpers import case_in_state, contact_fields
 
 CASES = "/api/v1/meldingen/"
 
@@ -61,7 +61,7 @@ def test_a_melding_from_the_web_form_to_closing_over_the_api(
             case["version"],
             called_date=called.date().isoformat(),
             called_time=called.strftime("%H:%M"),
-            contact_name="mevrouw P. de Boer",
+            **contact_fields("mevrouw P. de Boer"),
             criteria=["fysieke_aanwezigheid"],
             employer_response="gedeeltelijk",
             measures="Rooster getoond",
@@ -162,8 +162,8 @@ def test_a_role_that_may_not_403(api: APIClient, inspector) -> None:
 def test_input_errors_400_per_field(api: APIClient, inspector) -> None:
     case = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
     api.force_login(inspector)
-    body = assert_problem(act(api, case.reference, "call", case.version, contact_name=""), 400)
-    assert {"criteria", "employer_response", "contact_name"} <= set(body["errors"])
+    body = assert_problem(act(api, case.reference, "call", case.version, contact_surname=""), 400)
+    assert {"criteria", "employer_response", "contact_surname"} <= set(body["errors"])
     assert Case.objects.get(pk=case.pk).state == State.UNDER_INVESTIGATION
 
 

@@ -148,6 +148,7 @@ ACTION_STATUSES: dict[str, tuple[tuple[int, int], int]] = {
     "identify_employer": ((409, 409), 409),
     "call_attempt": ((400, 400), 409),
     "call": ((400, 400), 409),
+    "call_edit": ((409, 409), 409),
     "agreement_add": ((409, 409), 409),
     "agreement_edit": ((409, 409), 409),
     "letter_confirm": ((409, 409), 409),

@@ -55,7 +55,10 @@ def test_inspector_handles_a_melding_from_intake_to_closing(
     expect(page.get_by_test_id("call")).to_have_count(1)
 
     call = open_action(page, "call")
-    call.get_by_label("Gesproken met").fill("mevrouw A. de Boer")
+    call.get_by_label("Mevrouw", exact=True).check()
+    call.get_by_label("Voorletters of voornaam").fill("A.")
+    call.get_by_label("Tussenvoegsel").fill("de")
+    call.get_by_label("Achternaam").fill("Boer")
     call.get_by_label(re.compile("strikt noodzakelijk")).check()
     call.get_by_label("Herkent zich gedeeltelijk in de melding").check()
     call.get_by_label("Getoonde maatregelen").fill("Rooster met thuiswerkdagen")
@@ -63,6 +66,17 @@ def test_inspector_handles_a_melding_from_intake_to_closing(
     call.get_by_role("button").click()
     expect(page.get_by_test_id("case-state")).to_have_text("Werkgever gebeld")
     check_accessibility(page, "case-employer-called")
+    expect(page.get_by_test_id("call").nth(1)).to_contain_text("Gesproken met mevrouw A. de Boer")
+
+    # The person spoken to was someone else: corrected on the call, before the letter.
+    correct = open_action(page, "call_edit")
+    correct.get_by_label("Neutraal (geen aanspreekvorm)").check()
+    correct.get_by_label("Voorletters of voornaam").fill("Sam")
+    correct.get_by_label("Achternaam").fill("Bergsma")
+    correct.get_by_label("Tussenvoegsel").fill("")
+    check_accessibility(page, "case-call-edit")
+    correct.get_by_role("button", name="Gesprekspartner opslaan").click()
+    expect(page.get_by_test_id("call").nth(1)).to_contain_text("Gesproken met Sam Bergsma")
 
     due = (timezone.localdate() + dt.timedelta(days=21)).isoformat()
     texts = ("Kantoorpersoneel werkt thuis", "Thuiswerkbeleid naar alle medewerkers")

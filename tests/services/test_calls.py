@@ -11,15 +11,17 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from cases import services
-from cases.models import Call, Criterion, EmployerResponse, EventKind
-from cases.services import InvalidStateError
+from cases.models import CONTACT_FIELDS, Call, Criterion, EmployerResponse, EventKind
+from cases.services import InvalidStateError, ServiceError
 from tests.helpers import (
+    AC,
     EC,
     REPORTED,
     UI,
     ago,
     call_attempt,
     case_in_state,
+    contact_fields,
     fresh,
     last_event_pk,
     new_events,
@@ -62,6 +64,9 @@ def test_call_attempt_bad_moment(called_at: Any, message: str, inspector: User) 
         call_attempt(case, inspector, value)
 
 
+PERSON = contact_fields("mevrouw A. de Haan")
+
+
 def test_first_reached_call_transitions(inspector: User) -> None:
     case = case_in_state(UI, inspector=inspector)
     since = last_event_pk()
@@ -74,7 +79,12 @@ def test_first_reached_call_transitions(inspector: User) -> None:
     case = fresh(case)
     assert case.state == EC
     assert call.reached is True
-    assert call.contact_name == "J. de Vries"
+    assert call.contact_name == "de heer J. de Vries"
+    assert (call.contact_form_of_address, call.contact_tussenvoegsel, call.contact_surname) == (
+        "heer",
+        "de",
+        "Vries",
+    )
     assert call.criteria == [Criterion.ESSENTIAL_PRESENCE, Criterion.MENTAL_HEALTH]
     (event,) = new_events(since)
     assert (event.kind, event.from_state, event.to_state) == (EventKind.RECORD_CALL, UI, EC)
@@ -108,13 +118,20 @@ def test_call_missing_input_reports_every_field(inspector: User) -> None:
             actor=inspector,
             version=case.version,
             called_at=None,
-            contact_name="   ",
+            contact={"contact_surname": "   "},
             criteria=[],
             employer_response="",
         )
     errors = info.value.message_dict
-    assert set(errors) == {"called_at", "contact_name", "criteria", "employer_response"}
-    assert errors["contact_name"] == ["Dit veld is verplicht."]
+    assert set(errors) == {
+        "called_at",
+        "contact_form_of_address",
+        "contact_surname",
+        "criteria",
+        "employer_response",
+    }
+    assert errors["contact_surname"] == ["Vul de achternaam in van de persoon met wie u sprak."]
+    assert errors["contact_form_of_address"] == ["Kies een aanspreekvorm."]
     assert errors["criteria"] == ["Kruis ten minste één besproken criterium aan."]
     assert errors["employer_response"] == ["Kies de reactie van de werkgever."]
 
@@ -126,11 +143,111 @@ def test_call_missing_input_reports_every_field(inspector: User) -> None:
         ({"employer_response": "misschien"}, "employer_response"),
         ({"notes": "x" * 100_000}, "notes"),
         ({"measures": "x" * 100_000}, "measures"),
-        ({"contact_name": "x" * 201}, "contact_name"),
+        ({"contact": {**PERSON, "contact_surname": "x" * 151}}, "contact_surname"),
+        ({"contact": {**PERSON, "contact_surname": "de heer Jansen"}}, "contact_surname"),
+        ({"contact": {**PERSON, "contact_initials": "mevrouw A."}}, "contact_initials"),
+        ({"contact": {**PERSON, "contact_form_of_address": "dame"}}, "contact_form_of_address"),
+        ({"contact": {**PERSON, "contact_tussenvoegsel": "v/d"}}, "contact_tussenvoegsel"),
+        ({"contact": {**PERSON, "contact_surname": "j.jansen@example.nl"}}, "contact_surname"),
     ],
-    ids=["unknown-criterion", "unknown-response", "notes-100kB", "measures-100kB", "contact-long"],
+    ids=[
+        "unknown-criterion",
+        "unknown-response",
+        "notes-100kB",
+        "measures-100kB",
+        "contact-long",
+        "form-in-surname",
+        "form-in-initials",
+        "unknown-form",
+        "tussenvoegsel-not-letters",
+        "email-as-surname",
+    ],
 )
 def test_call_invalid_input(overrides: dict[str, Any], field: str, inspector: User) -> None:
     case = case_in_state(UI, inspector=inspector)
     with refused(case, ValidationError, field=field):
         record_reached_call(case, inspector, **overrides)
+
+
+# ---------------------------------------------------------------------------
+# Correcting the person spoken to (before the letter is issued)
+
+
+def test_call_edit_corrects_the_person_and_writes_an_event(inspector: User) -> None:
+    case = case_in_state(EC, inspector=inspector)
+    call = Call.objects.get(case=case, reached=True)
+    since = last_event_pk()
+    services.call_edit(
+        case=case,
+        actor=inspector,
+        version=case.version,
+        call=call.pk,
+        contact=contact_fields("mevrouw drs. A. van der Berg"),
+    )
+    call = Call.objects.get(pk=call.pk)
+    assert call.contact_name == "mevrouw drs. A. van der Berg"
+    assert call.contact_tussenvoegsel == "van der"
+    (event,) = new_events(since)
+    assert event.kind == EventKind.CALL_EDITED
+    assert event.data == {
+        "call_id": call.pk,
+        "fields": [
+            "contact_form_of_address",
+            "contact_title",
+            "contact_initials",
+            "contact_tussenvoegsel",
+            "contact_surname",
+        ],
+    }
+    assert fresh(case).version == case.version + 1
+
+
+def test_call_edit_is_refused_once_the_letter_is_issued(inspector: User) -> None:
+    case = case_in_state(AC, inspector=inspector)
+    call = Call.objects.get(case=case, reached=True)
+    with refused(case, InvalidStateError, contains="Gesprekspartner corrigeren"):
+        services.call_edit(
+            case=case,
+            actor=inspector,
+            version=case.version,
+            call=call.pk,
+            contact=contact_fields("mevrouw A. Later"),
+        )
+
+
+@pytest.mark.parametrize("which", ["attempt", "other-case", "missing"])
+def test_call_edit_only_for_a_reached_call_of_this_case(inspector: User, which: str) -> None:
+    case = case_in_state(EC, inspector=inspector)
+    if which == "attempt":
+        target = call_attempt(case, inspector, ago(minutes=5)).pk
+    elif which == "other-case":
+        other = case_in_state(EC, inspector=inspector)
+        target = Call.objects.get(case=other, reached=True).pk
+    else:
+        target = 0
+    with refused(case, ServiceError, contains="Dit gesprek bestaat niet."):
+        services.call_edit(
+            case=fresh(case),
+            actor=inspector,
+            version=fresh(case).version,
+            call=target,
+            contact=contact_fields("mevrouw A. Later"),
+        )
+
+
+def test_call_edit_needs_a_change_and_valid_input(inspector: User) -> None:
+    case = case_in_state(EC, inspector=inspector)
+    call = Call.objects.get(case=case, reached=True)
+    same = {name: getattr(call, name) for name in CONTACT_FIELDS}
+    with refused(case, ValidationError, field="contact_surname", contains="niets gewijzigd"):
+        services.call_edit(
+            case=case, actor=inspector, version=case.version, call=call.pk, contact=same
+        )
+    with refused(case, ValidationError, field="contact_surname", contains="de heer"):
+        services.call_edit(
+            case=case,
+            actor=inspector,
+            version=case.version,
+            call=call.pk,
+            contact={**same, "contact_surname": "de heer Jansen"},
+        )

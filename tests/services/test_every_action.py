@@ -17,6 +17,7 @@ from cases import rollups, services, workflow
 from cases.models import (
     Agreement,
     AgreementStatus,
+    Call,
     Case,
     Criterion,
     EmployerResponse,
@@ -40,6 +41,7 @@ from tests.helpers import (
     ago,
     call_attempt,
     case_in_state,
+    contact_fields,
     due,
     fresh,
     intake,
@@ -58,6 +60,7 @@ from tests.helpers import (
 class Subject:
     case: Case
     agreement: Agreement | None = None
+    call: Call | None = None
     letter: Letter | None = None
     assignee: User | None = None
 
@@ -121,12 +124,23 @@ ACTIONS: dict[str, Action] = {
             actor=a,
             version=v,
             called_at=ago(minutes=30),
-            contact_name="P. Jansen",
+            contact=contact_fields("de heer P. Jansen"),
             criteria=[Criterion.LOCATION_BOUND_SYSTEMS],
             employer_response=EmployerResponse.JA,
         ),
         kinds=lambda state: (EventKind.RECORD_CALL,) if state == UI else (EventKind.CALL,),
         target=lambda state: EC,
+    ),
+    "call_edit": Action(
+        allowed=(EC,),
+        run=lambda s, a, v: services.call_edit(
+            case=s.case,
+            actor=a,
+            version=v,
+            call=s.call.pk if s.call else 0,
+            contact=contact_fields("mevrouw mr. A. van Gecorrigeerd"),
+        ),
+        kinds=_same(EventKind.CALL_EDITED),
     ),
     "identify_employer": Action(
         allowed=(R, UI),
@@ -245,6 +259,12 @@ def prepare(name: str, state: str, inspector: User) -> Subject:
         if subject.agreement is None:
             donor = case_in_state(EC, inspector=inspector)
             subject.agreement = add_agreement(donor, inspector)
+    if name == "call_edit":
+        subject.call = Call.objects.filter(case=case, reached=True).first()
+        if subject.call is None:
+            subject.call = Call.objects.filter(
+                case=case_in_state(EC, inspector=inspector), reached=True
+            ).first()
     if name == "letter_mark_sent":
         subject.letter = Letter.objects.filter(case=case).first()
     if name == "assign":
