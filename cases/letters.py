@@ -103,15 +103,20 @@ def render_pdf(
     """Render `html` to archival, tagged PDF bytes inside the URL sandbox.
 
     Relative URLs resolve against `asset_root`; nothing outside it is ever read and nothing is
-    fetched from the network. Pass `url_fetcher` (from `make_url_fetcher`) to inspect what was
+    fetched from the network. Only the document's own `@font-face` fonts are used, never a
+    font installed on the server. Pass `url_fetcher` (from `make_url_fetcher`) to inspect what was
     served and refused.
     """
     from weasyprint import HTML
 
+    from cases.pdf_sandbox import BundledFontConfiguration
+
     root = asset_root or ASSET_ROOT
     fetcher = url_fetcher or make_url_fetcher(root)
     document = HTML(string=html, base_url=asset_base_url(root), url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
+    return document.write_pdf(
+        pdf_variant=pdf_variant, pdf_tags=True, font_config=BundledFontConfiguration()
+    )
 
 
 # ---------------------------------------------------------------------------

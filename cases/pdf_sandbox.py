@@ -8,6 +8,12 @@ inside the asset folder, and `data:` URLs. Refused: everything else — http, ht
 outside the folder (`file:///etc/passwd`, `../` escapes, symlinks pointing out), `file://host/`
 URLs, unknown schemes. A refused URL raises `URLRefusedError`; WeasyPrint catches it, logs a
 warning and renders without the resource, so hostile markup cannot stop a letter either.
+
+Fonts are sandboxed too: `BundledFontConfiguration` starts from an *empty* fontconfig
+configuration instead of the system's, so the only fonts a document can use are its own
+`@font-face` files (served from the asset folder). A character none of them has is drawn as a
+missing-glyph box in a bundled font, never in a font that happens to be installed on the server;
+`cases.letter_checks` refuses to issue a letter with such a character.
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import cffi
 from fontTools.ttLib import TTFont, woff2
+from weasyprint.text import ffi as weasy_ffi
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -121,3 +130,46 @@ class SandboxedURLFetcher(URLFetcher):
         if not resolved.is_relative_to(self.root) or not resolved.is_file():
             return None
         return resolved
+
+
+# ---------------------------------------------------------------------------
+# Fonts: no system font, ever
+
+# WeasyPrint's cffi declarations lack FcConfigCreate; this FFI shares its types.
+_fc_ffi = cffi.FFI()
+_fc_ffi.include(weasy_ffi.ffi)
+_fc_ffi.cdef("FcConfig * FcConfigCreate (void);")
+_fontconfig = weasy_ffi._dlopen(  # noqa: SLF001 - the same library names WeasyPrint tries
+    _fc_ffi,
+    "libfontconfig-1",
+    "fontconfig-1",
+    "fontconfig",
+    "libfontconfig.so.1",
+    "libfontconfig.1.dylib",
+    "libfontconfig-1.dll",
+)
+
+
+class BundledFontConfiguration(FontConfiguration):
+    """WeasyPrint's font configuration without the system's fonts.
+
+    `FontConfiguration.__init__` loads the system configuration and every installed font
+    (`FcInitLoadConfigAndFonts`), which Pango then uses for any character the document's fonts
+    lack (DejaVu drawing Vietnamese, say). This one starts from `FcConfigCreate()`: no font
+    directories, no fonts, so only `@font-face` fonts exist. Written against WeasyPrint 70
+    (pinned); tests/test_letters.py checks with `pdffonts` that it holds.
+    """
+
+    def __init__(self) -> None:
+        self._config = _fontconfig.FcConfigCreate()
+        self.font_map = weasy_ffi.ffi.gc(
+            weasy_ffi.pangoft2.pango_ft2_font_map_new(), weasy_ffi.gobject.g_object_unref
+        )
+        weasy_ffi.pangoft2.pango_fc_font_map_set_config(
+            weasy_ffi.ffi.cast("PangoFcFontMap *", self.font_map), self._config
+        )
+        # pango_fc_font_map_set_config keeps its own reference.
+        weasy_ffi.fontconfig.FcConfigDestroy(self._config)
+        self._folder = None
+        self.strut_layouts: dict[Any, Any] = {}
+        self.font_features: dict[Any, Any] = {}
