@@ -18,16 +18,19 @@ missing-glyph box in a bundled font, never in a font that happens to be installe
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import mimetypes
+import shutil
+import tempfile
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import cffi
+import cffi  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, woff2
 from weasyprint.text import ffi as weasy_ffi
 from weasyprint.text.fonts import FontConfiguration
@@ -135,11 +138,23 @@ class SandboxedURLFetcher(URLFetcher):
 # ---------------------------------------------------------------------------
 # Fonts: no system font, ever
 
+
+@functools.lru_cache(maxsize=4)
+def _sfnt_file(path: Path) -> Path:
+    """`path` (a bundled WOFF/WOFF2) decoded once per process into a temporary file, which
+    fontconfig can read; removed when the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="inspectie-fonts-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / f"{path.stem}.ttf"
+    target.write_bytes(_read_asset(path))
+    return target
+
+
 # WeasyPrint's cffi declarations lack FcConfigCreate; this FFI shares its types.
 _fc_ffi = cffi.FFI()
 _fc_ffi.include(weasy_ffi.ffi)
 _fc_ffi.cdef("FcConfig * FcConfigCreate (void);")
-_fontconfig = weasy_ffi._dlopen(  # noqa: SLF001 - the same library names WeasyPrint tries
+_fontconfig = weasy_ffi._dlopen(
     _fc_ffi,
     "libfontconfig-1",
     "fontconfig-1",
@@ -156,12 +171,17 @@ class BundledFontConfiguration(FontConfiguration):
     `FontConfiguration.__init__` loads the system configuration and every installed font
     (`FcInitLoadConfigAndFonts`), which Pango then uses for any character the document's fonts
     lack (DejaVu drawing Vietnamese, say). This one starts from `FcConfigCreate()`: no font
-    directories, no fonts, so only `@font-face` fonts exist. Written against WeasyPrint 70
-    (pinned); tests/test_letters.py checks with `pdffonts` that it holds.
+    directories, no system fonts. It holds `default_font` (a bundled file), so that a document
+    without a usable `@font-face` still has a font (Pango crashes with none at all), and the
+    document's own `@font-face` fonts. Written against WeasyPrint 70 (pinned);
+    tests/test_letters.py and tests/test_letter_checks.py check with `pdffonts` that it holds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, default_font: Path) -> None:
         self._config = _fontconfig.FcConfigCreate()
+        weasy_ffi.fontconfig.FcConfigAppFontAddFile(
+            self._config, str(_sfnt_file(default_font)).encode()
+        )
         self.font_map = weasy_ffi.ffi.gc(
             weasy_ffi.pangoft2.pango_ft2_font_map_new(), weasy_ffi.gobject.g_object_unref
         )

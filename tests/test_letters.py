@@ -460,7 +460,7 @@ def test_letter_renders_only_from_the_bundled_folder(called_case, monkeypatch) -
     assert fetcher.root == (ROOT / "static" / "letters").resolve()
     assert fetcher.refused == []
     assert "letter.css" in fetcher.served
-    assert sum(name.startswith("fonts/") for name in fetcher.served) == 4
+    assert sum(name.startswith("fonts/") for name in fetcher.served) == 6
 
 
 def test_weasyprint_is_imported_lazily() -> None:
@@ -569,14 +569,14 @@ def test_address_sits_in_the_envelope_window_and_pages_have_footers(
 def test_template_version_is_bumped_on_change() -> None:
     """Letters record TEMPLATE_VERSION. When the template or its stylesheet changes, bump
     TEMPLATE_VERSION and put the new fingerprint here."""
-    assert letters.TEMPLATE_VERSION == "bevestiging-afspraken-1.0"
+    assert letters.TEMPLATE_VERSION == "bevestiging-afspraken-1.1"
     assert letters.template_fingerprint() == EXPECTED_FINGERPRINT, (
         "The letter template changed: bump letters.TEMPLATE_VERSION and update "
         f"EXPECTED_FINGERPRINT to {letters.template_fingerprint()}"
     )
 
 
-EXPECTED_FINGERPRINT = "5c08f91a56056d942fbeff09be4d592fe1b48af54f16cc1dedd77721e234af56"
+EXPECTED_FINGERPRINT = "6b6a97360d4f0cf8e51aa97eb188b6434294fcd74dd44ae303bfe66eeeecba94"
 
 
 # ---------------------------------------------------------------------------
