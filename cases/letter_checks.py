@@ -148,6 +148,16 @@ def field_label(field: str) -> str:
     return labels.get(field, field)
 
 
+def check_label(check: str) -> str:
+    labels = {
+        DUE_DATE: _("due dates"),
+        ADDRESS: _("address in the envelope window"),
+        GLYPHS: _("characters the font cannot print"),
+        LEAK: _("personal data of a melder"),
+    }
+    return labels.get(check, check)
+
+
 def address_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
     """The address block's lines before wrapping, with the field each comes from."""
     fields = [("employer_name", letter.employer_name)]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cases import leak_guard, letter_checks, letters, services
 from cases.letter_checks import LetterChecksError
@@ -496,3 +497,25 @@ def test_the_preview_shows_the_failed_checks(client, inspector) -> None:
     assert "Persoonsgegevens: afspraak 1 bevat de naam van een melder" in text
     assert "Anna Smit krijgt" in text  # the draft itself still shows what was typed
     assert not Event.objects.filter(kind=EventKind.LETTER_CHECKED).exists()
+
+
+def test_the_case_page_names_the_failed_check_and_the_timeline_records_it(
+    client, inspector
+) -> None:
+    case = ready_case(
+        inspector,
+        melder=melder("Anna Smit", phone="0612345678"),
+        agreements=("Thuiswerken wordt de norm.", "Bel bij vragen 06 1234 5678."),
+    )
+    client.force_login(inspector)
+    url = reverse("case_action", kwargs={"reference": case.reference, "action": "letter_confirm"})
+    response = client.post(url, {"version": fresh(case).version})
+    assert response.status_code == 200  # the case page again, with the refusal
+    page = response.content.decode()
+    assert escape("De brief is niet uitgegeven en er is niets gewijzigd.") in page
+    assert escape("Persoonsgegevens: afspraak 2 bevat het telefoonnummer van een melder.") in page
+    assert fresh(case).state == State.EMPLOYER_CALLED
+    page = client.get(reverse("case_detail", args=[case.reference])).content.decode()
+    assert escape("Brief gecontroleerd vóór uitgifte") in page
+    assert escape("Geweigerd door: persoonsgegevens van een melder") in page
+    assert escape("In: afspraak 2") in page
