@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ FONT_FILES = (
 )
 
 DUE_DATE, ADDRESS, GLYPHS, LEAK = "due_date", "address", "glyphs", "leak"
+_POSTCODE_RE = re.compile(r"\d{4}\s?[A-Z]{2}\b")
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,14 @@ def address_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
     fields = [("employer_name", letter.employer_name)]
     if letter.contact_name:
         fields.append(("contact_name", f"t.a.v. {letter.contact_name}"))
-    names = ("address_street", "address_place")
-    fields.extend(zip(names[-len(letter.address_lines) :], letter.address_lines, strict=True))
+    lines = letter.address_lines
+    if len(lines) == 2:
+        fields.extend([("address_street", lines[0]), ("address_place", lines[1])])
+    elif lines:
+        # Only one of the two: the place line starts with the postcode or is the city in
+        # capitals.
+        place = bool(_POSTCODE_RE.match(lines[0])) or lines[0].isupper()
+        fields.append(("address_place" if place else "address_street", lines[0]))
     return fields
 
 

@@ -4,6 +4,7 @@ fonts (`pdffonts`), typography (no broken names, agreements on page 1) and the l
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import subprocess
@@ -347,6 +348,21 @@ def test_a_nine_line_address_is_refused_naming_the_field(inspector, tmp_path: Pa
     assert "9 regels" in " ".join(pdf_text(pdf).split())
     block = address_words(words_on_pages(pdf, tmp_path)[0], employer.name)
     assert max(w[3] for w in block) > 90
+
+
+def test_each_address_line_is_named_by_its_field(inspector) -> None:
+    letter = letters.build_confirmation_letter(ready_case(inspector), draft=True)
+
+    def fields(**changes: Any) -> list[str]:
+        changed = dataclasses.replace(letter, **changes)
+        return [field for field, _text in letter_checks.address_fields(changed)]
+
+    street, place = "address_street", "address_place"
+    assert fields() == ["employer_name", "contact_name", street, place]
+    assert fields(contact_name="", address_lines=("DEN HAAG",)) == ["employer_name", place]
+    assert fields(address_lines=("2511 VX  DEN HAAG",))[-1] == place
+    assert fields(address_lines=("Parnassusplein 5",))[-1] == street
+    assert fields(contact_name="", address_lines=()) == ["employer_name"]
 
 
 def test_a_word_too_wide_for_the_window_is_refused(inspector) -> None:
