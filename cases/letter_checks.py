@@ -336,6 +336,13 @@ class LetterChecksError(ServiceError):
         super().__init__(refusal_message(problems))
         self.problems = tuple(problems)
 
+    @property
+    def messages(self) -> list[str]:
+        """The refusal, then one sentence per failed check (for a list on the page)."""
+        return [_("The letter has not been issued and nothing has been changed.")] + [
+            p.message for p in self.problems
+        ]
+
 
 def decision_data(problems: Sequence[IssuingProblem]) -> dict[str, Any]:
     """The Event's data: the decision and the failed checks and fields (codes only)."""
