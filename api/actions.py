@@ -4,7 +4,9 @@ each with its own URL and input schema.
 The input is parsed by the same form the case page posts (`cases.action_forms`, named by the
 table) and carried out by the same service; the input schema is derived from that form.
 `If-Match` carries the case version: without it 428, stale 412 (with the current version),
-not possible now 409 (with the reason), not for this role 403.
+not possible now 409 (with the reason), not for this role 403. Issuing a letter that fails
+the issuing checks (`cases.letter_checks`) is 422 `letter-checks-failed`, with the failed
+checks' messages per field in `errors`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from api.views import _visible_case, case_response
 from cases import selectors, services, workflow
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
+from cases.letter_checks import LetterChecksError
 from cases.models import Case
 from cases.workflow import Action
 
@@ -145,6 +148,12 @@ class ActionView(APIView):
             raise Problem(400, message, errors=errors) from exc
         except services.NotPermittedError as exc:
             raise Problem(403, exc.message) from exc
+        except LetterChecksError as exc:
+            # Which check failed in which field (codes), and the Dutch message per field.
+            problems: dict[str, list[str]] = {}
+            for problem in exc.problems:
+                problems.setdefault(problem.field, []).append(problem.message)
+            raise Problem(422, exc.message, slug="letter-checks-failed", errors=problems) from exc
         except services.ServiceError as exc:
             status = 404 if exc.code == "not_found" else 409
             raise Problem(status, exc.message, slug="not-possible-now") from exc
@@ -152,6 +161,13 @@ class ActionView(APIView):
         if updated is None:  # the user may no longer see it (say, after assigning it away)
             return Response(status=204)
         return case_response(request, updated)
+
+
+# The actions that issue a letter, and so may fail the issuing checks.
+LETTER_CHECK_STATUS: dict[str, tuple[int, ...]] = {
+    "letter_confirm": (422,),
+    "letter_regenerate": (422,),
+}
 
 
 def action_urls() -> list[URLPattern]:
@@ -172,7 +188,17 @@ def action_urls() -> list[URLPattern]:
             responses={
                 200: CaseDetailSerializer,
                 204: None,
-                **schema.problems(400, 401, 403, 404, 409, 412, 428, 429),
+                **schema.problems(
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    412,
+                    *LETTER_CHECK_STATUS.get(action.name, ()),
+                    428,
+                    429,
+                ),
             },
         )(post)
         view: type[ActionView] = type(

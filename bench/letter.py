@@ -7,7 +7,9 @@ database, the Django template, and WeasyPrint inside the URL sandbox (PDF/A-2a, 
 "reference" = WeasyPrint rendering the very same HTML directly (its default URL fetcher, same
 PDF options), which decodes the WOFF2 fonts on every render; the app's sandboxed fetcher
 decodes them once per process. A third line times `letters.render_pdf` on the same HTML, to
-separate that from the cost of the database and the template. Runs are interleaved; the
+separate that from the cost of the database and the template, and a fourth the checks issuing
+runs before rendering (`cases.letter_checks.issuing_problems`: due dates, address width
+measured with the font, glyphs, the leak guard). Runs are interleaved; the
 medians, the ratio (app / reference, goal ≤ 1.2) and the peak RSS of this process are printed.
 Uses a temporary SQLite database and document folder, removed at the end.
 """
@@ -131,7 +133,7 @@ def main() -> int:
         _setup(workdir)
         from weasyprint import HTML
 
-        from cases import letters
+        from cases import letter_checks, letters
 
         case = _make_case()
         html = letters.letter_html(letters.build_confirmation_letter(case))
@@ -148,13 +150,31 @@ def main() -> int:
         def sandboxed() -> bytes:
             return letters.render_pdf(html)
 
+        def checks() -> bytes:
+            problems = letter_checks.issuing_problems(case)
+            if problems:
+                raise SystemExit(f"the benchmark letter fails its checks: {problems}")
+            return b""
+
         # Warm-up: imports, hyphenation dictionaries, template loading.
         pdf = app()
         reference()
         sandboxed()
-        timings: dict[str, list[float]] = {"app": [], "reference": [], "sandboxed": []}
+        checks()
+        timings: dict[str, list[float]] = {
+            "app": [],
+            "reference": [],
+            "sandboxed": [],
+            "checks": [],
+        }
+        steps = (
+            ("app", app),
+            ("reference", reference),
+            ("sandboxed", sandboxed),
+            ("checks", checks),
+        )
         for _ in range(args.runs):
-            for name, func in (("app", app), ("reference", reference), ("sandboxed", sandboxed)):
+            for name, func in steps:
                 start = time.perf_counter()
                 func()
                 timings[name].append(time.perf_counter() - start)
@@ -181,6 +201,15 @@ def main() -> int:
         print(
             f"  ratio app/render_pdf: {app_median / sandboxed_median:.2f}"
             " (cost of the context queries and the template)"
+        )
+        checks_median = statistics.median(timings["checks"])
+        print(
+            f"  issuing checks (issuing_problems):            median {checks_median * 1000:.1f} ms"
+            f"  (max {max(timings['checks']) * 1000:.1f})"
+        )
+        print(
+            f"  ratio (app + checks)/reference: {(app_median + checks_median) / ref_median:.2f}"
+            " (what issuing renders and checks before the lock)"
         )
         print(f"  letter size: {len(pdf)} bytes; peak RSS of this process: {peak_mib:.0f} MiB")
         if args.out:

@@ -27,6 +27,7 @@ from cases import permissions, selectors, services, workflow
 from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
+from cases.letter_checks import LetterChecksError
 from cases.models import CONTACT_FIELDS, Agreement, Call, Case, EventKind, Letter
 from cases.templatetags.case_tags import TimelineFacts
 from cases.types import AuthenticatedRequest
@@ -234,6 +235,10 @@ def case_action(request: AuthenticatedRequest, reference: str, action: str) -> H
         return _render(request, case, bound=(spec, form), stale=exc.message, changes=changes)
     except ValidationError as exc:
         apply_service_errors(form, exc)
+        return _render(request, case, bound=(spec, form))
+    except LetterChecksError as exc:
+        for message in exc.messages:  # each failed check on a line of its own
+            form.add_error(None, message)
         return _render(request, case, bound=(spec, form))
     except services.ServiceError as exc:
         form.add_error(None, exc.message)

@@ -43,6 +43,8 @@ ALLOWED_DATA_KEYS = frozenset(
         "template_version",
         "sent_at",
         "sent_via",
+        "decision",
+        "checks",
         "fields",
         "groups_added",
         "groups_removed",

@@ -22,7 +22,8 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,8 @@ TEMPLATE_FILES: tuple[Path, ...] = (
     Path(settings.BASE_DIR) / "templates" / CONFIRMATION_TEMPLATE,
     ASSET_ROOT / "letter.css",
 )
+# The font of text no @font-face covers (see cases.pdf_sandbox.BundledFontConfiguration).
+DEFAULT_FONT: Path = ASSET_ROOT / "fonts" / "source-sans-3-latin-400-normal.woff2"
 # PDF/A-2 level A: archival, and WeasyPrint writes the structure tree (tags) for level A.
 PDF_VARIANT = "pdf/a-2a"
 
@@ -112,15 +115,22 @@ def render_pdf(
     """Render `html` to archival, tagged PDF bytes inside the URL sandbox.
 
     Relative URLs resolve against `asset_root`; nothing outside it is ever read and nothing is
-    fetched from the network. Pass `url_fetcher` (from `make_url_fetcher`) to inspect what was
+    fetched from the network. Only the document's own `@font-face` fonts are used, never a
+    font installed on the server. Pass `url_fetcher` (from `make_url_fetcher`) to inspect what was
     served and refused.
     """
     from weasyprint import HTML
 
+    from cases.pdf_sandbox import BundledFontConfiguration
+
     root = asset_root or ASSET_ROOT
     fetcher = url_fetcher or make_url_fetcher(root)
     document = HTML(string=html, base_url=asset_base_url(root), url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
+    return document.write_pdf(
+        pdf_variant=pdf_variant,
+        pdf_tags=True,
+        font_config=BundledFontConfiguration(DEFAULT_FONT),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -267,9 +277,17 @@ def build_confirmation_letter(
     )
 
 
-def letter_html(letter: ConfirmationLetter) -> str:
+def letter_html(
+    letter: ConfirmationLetter, *, problems: Sequence[str] = (), address_problem: bool = False
+) -> str:
+    """The letter's HTML, in NFC (a name typed with combining accents is drawn with the
+    precomposed letters of the bundled fonts). For a draft, `problems` are the failed issuing
+    checks, printed in a box on its first page, and `address_problem` outlines the envelope
+    window around an address that does not fit."""
+    context = {"letter": letter, "problems": list(problems), "address_problem": address_problem}
     with translation.override("nl"):
-        return render_to_string(CONFIRMATION_TEMPLATE, {"letter": letter})
+        html = render_to_string(CONFIRMATION_TEMPLATE, context)
+    return unicodedata.normalize("NFC", html)
 
 
 def render_confirmation_letter(
@@ -293,8 +311,12 @@ def template_fingerprint() -> str:
 
 
 def _render_checked(letter: ConfirmationLetter, case: Case) -> bytes:
+    return _render_html(letter_html(letter), case)
+
+
+def _render_html(html: str, case: Case) -> bytes:
     try:
-        return render_pdf(letter_html(letter))
+        return render_pdf(html)
     except Exception as exc:
         # The traceback names no melder data: the letter never reads any.
         logger.exception("Rendering the letter for case %s failed", case.pk)
@@ -308,16 +330,34 @@ def _render_checked(letter: ConfirmationLetter, case: Case) -> bytes:
 
 
 def render_draft(case: Case) -> bytes:
-    """The draft (CONCEPT) letter for previewing; a failure is a Dutch ServiceError."""
-    return _render_checked(build_confirmation_letter(case, draft=True), case)
+    """The draft (CONCEPT) letter for previewing, with the issuing checks it fails on its first
+    page (`cases.letter_checks`); a failure to render is a Dutch ServiceError."""
+    from cases.letter_checks import ADDRESS, issuing_problems
+
+    today = timezone.localdate()
+    letter = build_confirmation_letter(case, draft=True, today=today)
+    problems = issuing_problems(case, letter, today=today)
+    html = letter_html(
+        letter,
+        problems=[p.message for p in problems],
+        address_problem=any(p.check == ADDRESS for p in problems),
+    )
+    return _render_html(html, case)
 
 
-def render_final(case: Case) -> tuple[bytes, LetterCheck]:
+def render_final(
+    case: Case, *, before_render: Callable[[ConfirmationLetter, dt.date], None] | None = None
+) -> tuple[bytes, LetterCheck]:
     """The final letter's bytes, and the check the service runs under the lock: it reads the
     letter's data again and refuses when it differs from what was rendered (say, the
-    employer's address or the inspector's phone number was edited in the meantime)."""
+    employer's address or the inspector's phone number was edited in the meantime).
+
+    `before_render` gets the letter's context and date first, and may refuse (raise) before
+    anything is rendered: the issuing checks (`cases.letter_checks`)."""
     today = timezone.localdate()
     letter = build_confirmation_letter(case, today=today)
+    if before_render is not None:
+        before_render(letter, today)
     pdf = _render_checked(letter, case)
 
     def check_unchanged(locked: Case) -> None:

@@ -8,20 +8,32 @@ inside the asset folder, and `data:` URLs. Refused: everything else — http, ht
 outside the folder (`file:///etc/passwd`, `../` escapes, symlinks pointing out), `file://host/`
 URLs, unknown schemes. A refused URL raises `URLRefusedError`; WeasyPrint catches it, logs a
 warning and renders without the resource, so hostile markup cannot stop a letter either.
+
+Fonts are sandboxed too: `BundledFontConfiguration` starts from an *empty* fontconfig
+configuration instead of the system's, so the only fonts a document can use are its own
+`@font-face` files (served from the asset folder). A character none of them has is drawn as a
+missing-glyph box in a bundled font, never in a font that happens to be installed on the server;
+`cases.letter_checks` refuses to issue a letter with such a character.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import mimetypes
+import shutil
+import tempfile
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import cffi  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont, woff2
+from weasyprint.text import ffi as weasy_ffi
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -121,3 +133,63 @@ class SandboxedURLFetcher(URLFetcher):
         if not resolved.is_relative_to(self.root) or not resolved.is_file():
             return None
         return resolved
+
+
+# ---------------------------------------------------------------------------
+# Fonts: no system font, ever
+
+
+@functools.lru_cache(maxsize=4)
+def _sfnt_file(path: Path) -> Path:
+    """`path` (a bundled WOFF/WOFF2) decoded once per process into a temporary file, which
+    fontconfig can read; removed when the process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="inspectie-fonts-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / f"{path.stem}.ttf"
+    target.write_bytes(_read_asset(path))
+    return target
+
+
+# WeasyPrint's cffi declarations lack FcConfigCreate; this FFI shares its types.
+_fc_ffi = cffi.FFI()
+_fc_ffi.include(weasy_ffi.ffi)
+_fc_ffi.cdef("FcConfig * FcConfigCreate (void);")
+_fontconfig = weasy_ffi._dlopen(
+    _fc_ffi,
+    "libfontconfig-1",
+    "fontconfig-1",
+    "fontconfig",
+    "libfontconfig.so.1",
+    "libfontconfig.1.dylib",
+    "libfontconfig-1.dll",
+)
+
+
+class BundledFontConfiguration(FontConfiguration):
+    """WeasyPrint's font configuration without the system's fonts.
+
+    `FontConfiguration.__init__` loads the system configuration and every installed font
+    (`FcInitLoadConfigAndFonts`), which Pango then uses for any character the document's fonts
+    lack (DejaVu drawing Vietnamese, say). This one starts from `FcConfigCreate()`: no font
+    directories, no system fonts. It holds `default_font` (a bundled file), so that a document
+    without a usable `@font-face` still has a font (Pango crashes with none at all), and the
+    document's own `@font-face` fonts. Written against WeasyPrint 70 (pinned);
+    tests/test_letters.py and tests/test_letter_checks.py check with `pdffonts` that it holds.
+    """
+
+    def __init__(self, default_font: Path) -> None:
+        self._config = _fontconfig.FcConfigCreate()
+        weasy_ffi.fontconfig.FcConfigAppFontAddFile(
+            self._config, str(_sfnt_file(default_font)).encode()
+        )
+        self.font_map = weasy_ffi.ffi.gc(
+            weasy_ffi.pangoft2.pango_ft2_font_map_new(), weasy_ffi.gobject.g_object_unref
+        )
+        weasy_ffi.pangoft2.pango_fc_font_map_set_config(
+            weasy_ffi.ffi.cast("PangoFcFontMap *", self.font_map), self._config
+        )
+        # pango_fc_font_map_set_config keeps its own reference.
+        weasy_ffi.fontconfig.FcConfigDestroy(self._config)
+        self._folder = None
+        self.strut_layouts: dict[Any, Any] = {}
+        self.font_features: dict[Any, Any] = {}

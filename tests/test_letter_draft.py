@@ -244,14 +244,8 @@ def test_thirty_varied_drafts_from_the_kamerbrief_data(loaded: None, tmp_path: P
         assert email and email in raw, where
 
 
-# Issue 11 item 2 ("Typography", branch issue-11b) turns hyphenation off for names. Until
-# then a name in the running text may be broken at the end of a line: "De Graaf-" / "Bouwman"
-# (TW-2020-00074), which pdftotext gives back as "De GraafBouwman". Remove the mark when
-# item 2 is merged; strict, so it fails as soon as the names come out whole.
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 2 (issue-11b): names in running text are hyphenated at line ends",
-)
+# Names in the running text are never hyphenated at a line end ("De Graaf-" / "Bouwman",
+# which pdftotext gives back as "De GraafBouwman").
 def test_thirty_drafts_name_the_person_unbroken_in_running_text(
     loaded: None, tmp_path: Path
 ) -> None:

@@ -472,7 +472,7 @@ def test_letter_renders_only_from_the_bundled_folder(called_case, monkeypatch) -
     assert fetcher.root == (ROOT / "static" / "letters").resolve()
     assert fetcher.refused == []
     assert "letter.css" in fetcher.served
-    assert sum(name.startswith("fonts/") for name in fetcher.served) == 4
+    assert sum(name.startswith("fonts/") for name in fetcher.served) == 6
 
 
 def test_weasyprint_is_imported_lazily() -> None:
@@ -590,7 +590,7 @@ def test_template_version_is_bumped_on_change() -> None:
     )
 
 
-EXPECTED_FINGERPRINT = "8e09bdac4f34603c79bf686a811bad57cf1a004e36e2318537906b55baa92354"
+EXPECTED_FINGERPRINT = "68cc695c321ad6405c3f6241b414b2d8b895906d36619bdc1329e680b7ae3d6b"
 
 
 # ---------------------------------------------------------------------------

@@ -147,6 +147,7 @@ class EventKind(models.TextChoices):
     AGREEMENT_STATUS = "agreement_status", _("Agreement status changed")
     CONFIRM_AGREEMENTS = "confirm_agreements", _("Agreements confirmed by letter")
     LETTER_GENERATED = "letter_generated", _("Letter generated")
+    LETTER_CHECKED = "letter_checked", _("Letter checked before issuing")
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     LETTER_SENT = "letter_sent", _("Letter sent")
     CLOSE = "close", _("Closed")

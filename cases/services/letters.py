@@ -1,8 +1,11 @@
 """Letters: issuing the confirmation letter, new versions, recording that one was sent, and
 downloads.
 
-Issuing renders the PDF first, outside any transaction (`cases.letters.render_final`), after
-the same workflow check the write will make; then `case_confirm_agreements` (or
+Issuing runs the issuing checks on the letter's context (`cases.letter_checks`: due dates, the
+address in the envelope window, glyphs, the leak guard) and renders the PDF, outside any
+transaction (`cases.letters.render_final`), after the same workflow check the write will make.
+A failed check refuses with every problem named and an Event of the decision, and nothing else
+is stored; then `case_confirm_agreements` (or
 `letter_regenerate`) locks the case, checks the version, runs the check that the letter's data
 did not change while it was rendered, stores the bytes under their sha256 and commits the
 Letter, the transition and the Events together. A failure anywhere leaves the case as it was.
@@ -11,63 +14,21 @@ Letter, the transition and the Events together. A failure anywhere leaves the ca
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import documents, letters
+from cases import documents, letter_checks, letters
 from cases.errors import InvalidStateError, ServiceError
 from cases.events import record_event
 from cases.letters import LetterCheck
-from cases.models import Agreement, Call, Case, EventKind, Letter, SentVia
+from cases.models import Case, EventKind, Letter, SentVia
 from cases.services.base import Errors, case_write, clean_text, ensure_allowed
 from cases.types import Actor
 
 REGENERATE_REASON_MAX = 500
-
-
-@dataclass(frozen=True)
-class IssuingProblem:
-    """An issuing check that fails for a letter: which check, the field to correct ("" if
-    none) and the Dutch message. Never holds melder data."""
-
-    check: str
-    field: str
-    message: str
-
-
-def issuing_problems(case: Case, rendered: bytes) -> list[IssuingProblem]:
-    """The checks a letter must pass to be issued, run on the case and the bytes rendered
-    for it; [] when it may be issued. `manage.py letter_draft` prints them for a draft.
-
-    Data checks only (the workflow's state and permission checks stay with the services)."""
-    problems: list[IssuingProblem] = []
-    if not rendered.startswith(b"%PDF-"):
-        problems.append(
-            IssuingProblem("pdf", "", _("The letter could not be generated; try again."))
-        )
-    if not Call.objects.filter(case_id=case.pk, reached=True).exists():
-        problems.append(
-            IssuingProblem(
-                "call",
-                "contact_surname",
-                _(
-                    "The letter can only be generated once a call with the employer has been "
-                    "recorded."
-                ),
-            )
-        )
-    if not Agreement.objects.filter(case_id=case.pk).exists():
-        problems.append(
-            IssuingProblem(
-                "agreements",
-                "description",
-                _("Record at least one agreement with a due date before you confirm."),
-            )
-        )
-    return problems
 
 
 def _check_pdf(letter_pdf: bytes) -> None:
@@ -112,6 +73,25 @@ def _letter_data(letter: Letter) -> dict[str, Any]:
     }
 
 
+def _checked_data(letter: Letter) -> dict[str, Any]:
+    return {**letter_checks.decision_data([]), "letter_number": letter.number}
+
+
+def _issuing_checks(
+    case: Case, actor: Actor
+) -> Callable[[letters.ConfirmationLetter, dt.date], None]:
+    """The checks `render_final` runs on the letter's context before rendering: a failure is
+    an Event of the decision (written on its own) and a refusal naming every problem."""
+
+    def run(letter: letters.ConfirmationLetter, today: dt.date) -> None:
+        problems = letter_checks.issuing_problems(case, letter, today=today)
+        if problems:
+            letter_checks.record_refusal(case, actor, problems)
+            raise letter_checks.LetterChecksError(problems)
+
+    return run
+
+
 def _generated_data(letter: Letter) -> dict[str, Any]:
     # Every generated letter is an Event of its own (PRODUCT.md, "Event").
     return {**_letter_data(letter), **({"reason": letter.reason} if letter.reason else {})}
@@ -125,12 +105,14 @@ def case_confirm_agreements(
     letter_pdf: bytes,
     template_version: str,
     check_letter: LetterCheck | None = None,
+    checks_passed: bool = False,
 ) -> Letter:
     """employer_called → agreements_confirmed, issuing the final letter.
 
     `letter_pdf` is rendered by the caller *before* this is called (never inside the write
     transaction); `check_letter` (if given) confirms under the lock that the letter's data
-    still match what was rendered.
+    still match what was rendered. `checks_passed`: the issuing checks passed on the rendered
+    letter; their decision is written as an Event with the letter.
     """
     _check_pdf(letter_pdf)
     with case_write(case, action="letter_confirm", actor=actor, version=version) as write:
@@ -147,6 +129,8 @@ def case_confirm_agreements(
         )
         write.data = _letter_data(letter)
         write.also(EventKind.LETTER_GENERATED, _generated_data(letter))
+        if checks_passed:
+            write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
     return letter
 
 
@@ -159,6 +143,7 @@ def letter_regenerate(
     letter_pdf: bytes,
     template_version: str,
     check_letter: LetterCheck | None = None,
+    checks_passed: bool = False,
 ) -> Letter:
     """Supervisor only: store a new version of the confirmation letter, with a reason.
 
@@ -180,6 +165,8 @@ def letter_regenerate(
             failure=_("The letter could not be stored. Nothing has been changed."),
         )
         write.data = _generated_data(letter)
+        if checks_passed:
+            write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
     return letter
 
 
@@ -192,7 +179,7 @@ def issue_confirmation_letter(*, case: Case | int, actor: Actor, version: int | 
     """
     current = letters.load_case(case)
     ensure_allowed("letter_confirm", current, actor)
-    pdf, check = letters.render_final(current)
+    pdf, check = letters.render_final(current, before_render=_issuing_checks(current, actor))
     return case_confirm_agreements(
         case=current.pk,
         actor=actor,
@@ -200,6 +187,7 @@ def issue_confirmation_letter(*, case: Case | int, actor: Actor, version: int | 
         letter_pdf=pdf,
         template_version=letters.TEMPLATE_VERSION,
         check_letter=check,
+        checks_passed=True,
     )
 
 
@@ -211,7 +199,7 @@ def regenerate_confirmation_letter(
     current = letters.load_case(case)
     ensure_allowed("letter_regenerate", current, actor)
     clean_text(reason, "reason", required=True, max_length=REGENERATE_REASON_MAX)
-    pdf, check = letters.render_final(current)
+    pdf, check = letters.render_final(current, before_render=_issuing_checks(current, actor))
     return letter_regenerate(
         case=current.pk,
         actor=actor,
@@ -220,6 +208,7 @@ def regenerate_confirmation_letter(
         letter_pdf=pdf,
         template_version=letters.TEMPLATE_VERSION,
         check_letter=check,
+        checks_passed=True,
     )
 
 

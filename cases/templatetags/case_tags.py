@@ -148,4 +148,20 @@ def event_details(
         )
     if data.get("kvk_number"):
         lines.append(_("KvK {kvk}").format(kvk=data["kvk_number"]))
+    if data.get("decision"):
+        lines.extend(_letter_checks_details(data))
     return lines
+
+
+def _letter_checks_details(data: dict[str, Any]) -> list[str]:
+    """The issuing checks' decision (codes only: the Event holds no text)."""
+    from django.utils.translation import gettext as _
+
+    from cases.letter_checks import check_label, field_label
+
+    if data["decision"] == "passed":
+        return [_("All checks passed")]
+    return [
+        _("Refused by: {checks}").format(checks=", ".join(check_label(c) for c in data["checks"])),
+        _("In: {fields}").format(fields=", ".join(field_label(f) for f in data["fields"])),
+    ]

@@ -178,3 +178,31 @@ def test_reads_are_not_actions(api: APIClient, inspector) -> None:
     case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
     api.force_login(inspector)
     assert_problem(act(api, case.reference, "letter_preview", case.version), 404)
+
+
+def test_a_letter_that_fails_the_issuing_checks_is_422_with_the_field(
+    inspector, inspector_token: Token
+) -> None:
+    """The leak guard over the API: which check failed in which field, never the melder."""
+    from cases import services
+    from tests.helpers import add_agreement, fresh, record_reached_call
+
+    case = case_in_state(
+        State.UNDER_INVESTIGATION,
+        inspector=inspector,
+        melder=services.MelderInput(name="Wilma Ñúñez-Bakker", email="w.nunez@example.nl"),
+    )
+    record_reached_call(case, inspector)
+    add_agreement(fresh(case), inspector, description="Wilma NUNEZ-BAKKER werkt voortaan thuis.")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {inspector_token.token}")
+    response = act(api, case.reference, "letter_confirm", fresh(case).version)
+    body = assert_problem(response, 422)
+    assert body["type"].endswith(":letter-checks-failed")
+    assert list(body["errors"]) == ["agreement_1"]
+    assert "naam van een melder" in body["errors"]["agreement_1"][0]
+    assert "Wilma" not in response.content.decode() and "nunez" not in response.content.decode()
+    assert fresh(case).state == State.EMPLOYER_CALLED
+    assert not Letter.objects.filter(case=case).exists()
+    event = Event.objects.get(case=case, kind=EventKind.LETTER_CHECKED)
+    assert event.data == {"decision": "refused", "checks": ["leak"], "fields": ["agreement_1"]}

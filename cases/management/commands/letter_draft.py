@@ -8,11 +8,27 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from cases import letters
+from cases import letter_checks, letters
 from cases.errors import ServiceError
-from cases.models import Call, Case
-from cases.services.letters import IssuingProblem, issuing_problems
+from cases.letter_checks import IssuingProblem
+from cases.models import Agreement, Call, Case
+
+
+def draft_problems(case: Case) -> list[IssuingProblem]:
+    """What would stop the letter being issued today: the confirmation's own condition (an
+    agreement) and every issuing check (`cases.letter_checks`)."""
+    problems = []
+    if not Agreement.objects.filter(case_id=case.pk).exists():
+        problems.append(
+            IssuingProblem(
+                "agreements",
+                "description",
+                _("Record at least one agreement with a due date before you confirm."),
+            )
+        )
+    return problems + letter_checks.issuing_problems(case)
 
 
 def write_draft(reference: str, output: Path) -> list[IssuingProblem]:
@@ -41,7 +57,7 @@ def write_draft(reference: str, output: Path) -> list[IssuingProblem]:
         raise CommandError(
             f"Kan {output} niet schrijven: {exc.strerror}. (Cannot write {output}.)"
         ) from exc
-    return issuing_problems(case, pdf)
+    return draft_problems(case)
 
 
 class Command(BaseCommand):
