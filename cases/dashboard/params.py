@@ -18,8 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cases.fields import SaneDateField
 from cases.filters import CaseFilter
@@ -150,9 +149,9 @@ class KnownOnForm(forms.Form):
     the figures as known now. A day after today is refused."""
 
     known_on = SaneDateField(
-        label=_lazy("Figures as known on"),
+        label=gettext_lazy("Figures as known on"),
         required=False,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Optional. The figures as they were known at the end of that day: only the cases "
             "registered by then, with their status as it was then."
         ),
