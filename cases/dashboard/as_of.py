@@ -116,29 +116,9 @@ def figures_as_of(
     FilterSet) as they were known at `moment` (see the module's docstring), in two queries.
     `overdue` is None: it is not computed for a past moment."""
     today = today or timezone.localdate()
-    selected = registered_until(countable(cases), moment)
-    not_recognised_then = Q(not_recognised=True) & Q(
-        Exists(
-            Call.objects.filter(
-                case=OuterRef("pk"),
-                reached=True,
-                employer_response=EmployerResponse.NEE,
-                created_at__lte=moment,
-            )
-        )
-    )
-    inner = selected.annotate(
-        g_state=F("as_of_state"),
-        g_outcome=F("as_of_outcome"),
-        g_inv=_flag(Q(investigated_at__lte=moment)),
-        g_only=_flag(Q(topic_mask=ONLY_NOT_ALLOWED_MASK)),
-        g_nr=_flag(not_recognised_then),
-        g_sector=F("sector_code"),
-        g_assignee=F("assignee_id"),
-        g_day=F("local_day"),
-    ).values(*AS_OF_COLUMNS)
+    base = countable(cases)
     tally = Tally()
-    for row in execute_figures_sql(selected.db, *_grouped_sql(inner)):
+    for row in execute_figures_sql(base.db, *one_pass_sql(base, moment)):
         dim, values, n = row[0], dict(zip(AS_OF_COLUMNS, row[1:9], strict=True)), row[9]
         sector_name, first, last, username = row[10:14]
         if dim == 0:
@@ -156,9 +136,8 @@ def figures_as_of(
         else:
             tally.by_day[_day(values["g_day"])] += n
     tally.not_recognised_employers = (
-        countable(cases)
-        .filter(created_at__lte=moment)
-        .filter(not_recognised_then)
+        base.filter(created_at__lte=moment)
+        .filter(not_recognised_q(moment))
         .values("employer_id")
         .distinct()
         .count()
@@ -177,9 +156,39 @@ def figures_as_of(
     )
 
 
-def _grouped_sql(inner: QuerySet[Any, Any]) -> tuple[str, list[Any]]:
-    """The one pass's statement over `inner`: (dim, *AS_OF_COLUMNS, n, sector name,
-    assignee's first name, last name and username) per group."""
+def not_recognised_q(moment: dt.datetime) -> Q:
+    """A reached call with the answer "nee" recorded at or before `moment` (calls are never
+    changed, so only cases that have such a call now can have had one then)."""
+    return Q(not_recognised=True) & Q(
+        Exists(
+            Call.objects.filter(
+                case=OuterRef("pk"),
+                reached=True,
+                employer_response=EmployerResponse.NEE,
+                created_at__lte=moment,
+            )
+        )
+    )
+
+
+def one_pass_sql(base: QuerySet[Case], moment: dt.datetime) -> tuple[str, list[Any]]:
+    """The statement of the one pass as known at `moment` over `base` (countable): (dim,
+    *AS_OF_COLUMNS, n, sector name, assignee's first name, last name and username) per
+    group."""
+    inner = (
+        registered_until(base, moment)
+        .annotate(
+            g_state=F("as_of_state"),
+            g_outcome=F("as_of_outcome"),
+            g_inv=_flag(Q(investigated_at__lte=moment)),
+            g_only=_flag(Q(topic_mask=ONLY_NOT_ALLOWED_MASK)),
+            g_nr=_flag(not_recognised_q(moment)),
+            g_sector=F("sector_code"),
+            g_assignee=F("assignee_id"),
+            g_day=F("local_day"),
+        )
+        .values(*AS_OF_COLUMNS)
+    )
     inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
     columns = ", ".join(AS_OF_COLUMNS)
     # Only fixed column names are formatted in; the filter's values stay parameters.
