@@ -3,7 +3,8 @@ at 150k and 1M meldingen; then 50 people at work against gunicorn.
 
     .venv/bin/python bench/dashboard.py [--sizes 150000,1000000] [--repeat 7] [--seed 16]
         [--load-size 150000] [--users 50] [--think 10] [--load-seconds 120] [--no-load]
-        [--workers 2] [--threads 4] [--explain] [--json FILE]
+        [--workers 2] [--threads 4] [--explain] [--json FILE] [--known-on-sizes 150000]
+        [--database bench_dashboard]
     (PGHOST/PGPORT/PGUSER select the server; default 127.0.0.1:5432, user postgres)
 
 Runs on PostgreSQL in a throwaway database it creates and drops itself, with production
@@ -488,12 +489,18 @@ def main() -> int:
     parser.add_argument("--no-check", action="store_true", help="skip the reference check")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     parser.add_argument("--json", default="", help="write the results to this file")
+    parser.add_argument(
+        "--database",
+        default=DB,
+        help=f"name of the throwaway database, made and dropped here (default {DB}; give "
+        "another when someone else may run this benchmark on the same server)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     known_on_sizes = {int(s) for s in args.known_on_sizes.split(",") if s}
     report: dict[str, Any] = {
         "loadavg_before": loadavg(),
-        "settings": {k: v for k, v in vars(args).items() if k != "json"},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("json", "database")},
         "sizes": {},
     }
     # Production settings for the in-process timings and for gunicorn alike.
@@ -508,7 +515,7 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
         }
     )
-    with throwaway_database(DB):
+    with throwaway_database(args.database):
         from dashboard_data import generate
         from dashboard_load import run_load
         from django.contrib.auth.models import Group, User

@@ -170,7 +170,7 @@ SELECT c.id, 'Afspraak ' || n, (c.investigated_at AT TIME ZONE %(tz)s)::date + 1
     CASE WHEN c.state = 'closed' OR (c.state = 'agreements_confirmed' AND (c.id + n) %% 3 = 0)
         THEN 'nagekomen' ELSE 'open' END,
     NULL, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)
-FROM cases_case c, generate_series(1, 1 + c.id %% 3) AS n
+FROM cases_case c, generate_series(1, 1 + (c.id %% 3)::int) AS n
 WHERE c.state IN ('employer_called','agreements_confirmed')
     OR (c.state = 'closed' AND c.outcome = 'afspraken_nagekomen')
 """
