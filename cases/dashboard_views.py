@@ -67,10 +67,19 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     if known_form.is_valid():
         # The filter panel keeps the reference date when the filter changes.
         context["panel_hidden"] = [(KNOWN_ON, known_on.isoformat())] if known_on else []
-    if case_filter.is_valid() and known_form.is_valid():
+    if case_filter.is_valid():
         filter_params = canonical_params(case_filter)
         params = with_known_on(filter_params, known_on)
         start, end = period_of(filter_params, today, known_on)
+        context["presets"] = [
+            (
+                preset,
+                with_period(params, preset.start, preset.end),
+                (start, end) == (preset.start, preset.end),
+            )
+            for preset in presets(today)
+        ]
+    if case_filter.is_valid() and known_form.is_valid():
         figures = figures_for(request.user, case_filter, cases, today, known_on)
         context.update(
             params=params.urlencode(),
@@ -89,14 +98,6 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             end=end,
             known_on=known_on,
             paragraph=ministry_paragraph(figures.counts, start, end, known_on),
-            presets=[
-                (
-                    preset,
-                    with_period(params, preset.start, preset.end),
-                    (start, end) == (preset.start, preset.end),
-                )
-                for preset in presets(today)
-            ],
         )
     return render(request, "cases/dashboard/dashboard.html", context)
 

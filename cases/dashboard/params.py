@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cases.fields import SaneDateField
+from cases.fields import validate_sane_date
 from cases.filters import CaseFilter
 from cases.selectors import KAMERBRIEF_PERIOD, CaseCounts
 
@@ -148,7 +148,7 @@ class KnownOnForm(forms.Form):
     as known at the end of that day, Europe/Amsterdam (`cases.dashboard.as_of`). Empty:
     the figures as known now. A day after today is refused."""
 
-    known_on = SaneDateField(
+    known_on = forms.DateField(
         label=gettext_lazy("Figures as known on"),
         required=False,
         help_text=gettext_lazy(
@@ -159,11 +159,13 @@ class KnownOnForm(forms.Form):
     )
 
     def clean_known_on(self) -> dt.date | None:
+        """From 1 January 2020 (`cases.fields`) up to and including today."""
         day: dt.date | None = self.cleaned_data.get("known_on")
         if day is not None and day > timezone.localdate():
             raise ValidationError(
                 _("The reference date cannot be after today."), code="known_on_future"
             )
+        validate_sane_date(day)
         return day
 
 
