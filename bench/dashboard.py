@@ -190,7 +190,7 @@ last AS (
     ORDER BY ev.case_id, ev.created_at DESC, ev.id DESC
 ), g AS (
     SELECT f.*, COALESCE(last.to_state, 'received') AS state,
-        f.investigated_at <= %(moment)s AS inv
+        COALESCE(f.investigated_at <= %(moment)s, false) AS inv
     FROM f LEFT JOIN last ON last.case_id = f.id
 )
 SELECT 'totals', json_build_array(count(*), count(*) FILTER (WHERE inv),
