@@ -71,11 +71,12 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         filter_params = canonical_params(case_filter)
         params = with_known_on(filter_params, known_on)
         start, end = period_of(filter_params, today, known_on)
+        chosen = period_of(filter_params, today)  # the period as chosen, for the presets
         context["presets"] = [
             (
                 preset,
                 with_period(params, preset.start, preset.end),
-                (start, end) == (preset.start, preset.end),
+                chosen == (preset.start, preset.end),
             )
             for preset in presets(today)
         ]

@@ -201,3 +201,20 @@ def _dutch(day: dt.date) -> str:
 
     with translation.override("nl"):
         return formats.date_format(day, "j F Y")
+
+
+def test_the_period_ends_at_a_reference_date_inside_it() -> None:
+    from cases.dashboard.params import period_of
+
+    period = QueryDict("received_after=2021-01-25&received_before=2021-04-09")
+    today = dt.date(2021, 6, 1)
+    assert period_of(period, today) == (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
+    assert period_of(period, today, dt.date(2021, 3, 1)) == (
+        dt.date(2021, 1, 25),
+        dt.date(2021, 3, 1),
+    )
+    assert period_of(period, today, dt.date(2021, 5, 1))[1] == dt.date(2021, 4, 9)
+    # Before the period: nothing in it was known yet; the period stays as chosen.
+    assert period_of(period, today, dt.date(2021, 1, 1))[1] == dt.date(2021, 4, 9)
+    # Without an end, the period ends on the reference date.
+    assert period_of(QueryDict(""), today, dt.date(2021, 3, 1)) == (None, dt.date(2021, 3, 1))

@@ -294,13 +294,15 @@ def period_of(
     params: QueryDict, today: dt.date | None = None, known_on: dt.date | None = None
 ) -> tuple[dt.date | None, dt.date]:
     """The period the paragraph speaks of: the filter's dates; without an end, today. With
-    a reference date before the end, the period ends on the reference date (nothing
-    received later was known then)."""
+    a reference date inside the period, the period ends on the reference date (nothing
+    received later was known then); one before the period leaves it as it is (nothing in
+    it was known yet)."""
     after, before = params.get("received_after"), params.get("received_before")
+    start = dt.date.fromisoformat(after) if after else None
     end = dt.date.fromisoformat(before) if before else (today or timezone.localdate())
-    if known_on is not None:
+    if known_on is not None and (start is None or known_on >= start):
         end = min(end, known_on)
-    return (dt.date.fromisoformat(after) if after else None), end
+    return start, end
 
 
 def only_period(params: QueryDict) -> bool:
