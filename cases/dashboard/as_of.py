@@ -32,10 +32,9 @@ import datetime as dt
 from typing import Any
 
 from django.db import connections
-from django.db.models import Case as CaseWhen
 from django.db.models import (
+    BooleanField,
     CharField,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -44,8 +43,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as CaseWhen
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
+from django.db.models.lookups import IsNull
 from django.utils import timezone
 
 from cases.dashboard.figures import (
@@ -59,13 +60,14 @@ from cases.dashboard.figures import (
 )
 from cases.filters import local_day_start
 from cases.models import Call, Case, EmployerResponse, Event, State
-from cases.models.rollups import OUTCOME_CODES, STATE_CODES
+from cases.models.rollups import CLOSED_CODE, OUTCOME_CODES, STATE_CODES
 from cases.rollups import ONLY_NOT_ALLOWED_MASK
 from cases.selectors import countable
 
-AS_OF_KEYS = ("g_state", "g_outcome", "g_inv", "g_only", "g_nr")
+AS_OF_KEYS = ("g_state", "g_inv", "g_only", "g_nr")
 AS_OF_COLUMNS = (*AS_OF_KEYS, "g_sector", "g_assignee", "g_day")
 AS_OF_SETS: tuple[tuple[str, ...], ...] = (AS_OF_KEYS, *SETS[1:])
+SEPARATOR = ":"  # between the state and the outcome in `state_then`
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -83,29 +85,61 @@ def transitions_until(moment: dt.datetime) -> QuerySet[Event]:
     )
 
 
-def registered_until(cases: QuerySet[Case], moment: dt.datetime) -> QuerySet[Case]:
-    """`cases` registered at or before `moment`, each with its state (`as_of_state`) and
-    outcome (`as_of_outcome`, "" unless closed) as they stood then."""
-    transitions = transitions_until(moment)
-    state = Coalesce(
-        Subquery(transitions.values("to_state")[:1]),
-        Value(State.RECEIVED.value),
+def state_then(moment: dt.datetime) -> CaseWhen:
+    """The outer query's case's state at `moment` and, when closed then, the outcome its
+    closing Event recorded, as one text ("closed:ingetrokken", "under_investigation"; see
+    `split_state`).
+
+    A case closed now whose `closed_at` (the moment of its last transition: closing sets it,
+    reopening clears it) is at or before `moment` stood then as it stands now, with today's
+    outcome; for any other case, one lookup of its last transition by then."""
+    closed_outcome = Concat(
+        Value(State.CLOSED.value + SEPARATOR),
+        Coalesce(KeyTextTransform("outcome", "data"), Value(""), output_field=CharField()),
         output_field=CharField(),
     )
-    closing = transitions.annotate(outcome=KeyTextTransform("outcome", "data")).values("outcome")
-    return (
-        cases.filter(created_at__lte=moment)
-        .annotate(as_of_state=state)
-        .annotate(
-            as_of_outcome=CaseWhen(
-                When(
-                    as_of_state=State.CLOSED.value,
-                    then=Coalesce(Subquery(closing[:1]), Value("")),
-                ),
-                default=Value(""),
-                output_field=CharField(),
-            )
+    state_and_outcome = transitions_until(moment).annotate(
+        then=CaseWhen(
+            When(to_state=State.CLOSED.value, then=closed_outcome),
+            default=F("to_state"),
+            output_field=CharField(),
         )
+    )
+    return CaseWhen(
+        When(
+            Q(state_code=CLOSED_CODE, closed_at__lte=moment),
+            then=Concat(Value(State.CLOSED.value + SEPARATOR), F("outcome")),
+        ),
+        default=Coalesce(
+            Subquery(state_and_outcome.values("then")[:1]),
+            Value(State.RECEIVED.value),
+            output_field=CharField(),
+        ),
+        output_field=CharField(),
+    )
+
+
+def split_state(value: str) -> tuple[str, str]:
+    """(state, outcome) from `state_then`'s text; the outcome is "" unless closed."""
+    state, _separator, outcome = value.partition(SEPARATOR)
+    return state, outcome
+
+
+def not_recognised_then(moment: dt.datetime) -> CaseWhen:
+    """A reached call with the answer "nee" recorded at or before `moment`. Calls are never
+    changed, so only a case that has such a call now (`not_recognised`) can have had one
+    then: the calls are looked up for those cases only."""
+    nee_call = Call.objects.filter(
+        case=OuterRef("pk"),
+        reached=True,
+        employer_response=EmployerResponse.NEE,
+        created_at__lte=moment,
+    )
+    # A scalar subquery, not EXISTS: PostgreSQL would hash an EXISTS over every call.
+    return CaseWhen(
+        When(not_recognised=True, then=IsNull(Subquery(nee_call.values("pk")[:1]), False)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 
@@ -119,12 +153,12 @@ def figures_as_of(
     base = countable(cases)
     tally = Tally()
     for row in execute_figures_sql(base.db, *one_pass_sql(base, moment)):
-        dim, values, n = row[0], dict(zip(AS_OF_COLUMNS, row[1:9], strict=True)), row[9]
-        sector_name, first, last, username = row[10:14]
+        dim, values, n = row[0], dict(zip(AS_OF_COLUMNS, row[1:8], strict=True)), row[8]
+        sector_name, first, last, username = row[9:13]
         if dim == 0:
             tally.received += n
-            state, outcome = STATE_CODES[values["g_state"]], OUTCOME_CODES[values["g_outcome"]]
-            tally.add_state(state, outcome, bool(values["g_inv"]), n)
+            state, outcome = split_state(values["g_state"])
+            tally.add_state(STATE_CODES[state], OUTCOME_CODES[outcome], bool(values["g_inv"]), n)
             tally.only_not_allowed += n if values["g_only"] else 0
             tally.not_recognised += n if values["g_nr"] else 0
         elif dim == 1:
@@ -137,7 +171,8 @@ def figures_as_of(
             tally.by_day[_day(values["g_day"])] += n
     tally.not_recognised_employers = (
         base.filter(created_at__lte=moment)
-        .filter(not_recognised_q(moment))
+        .alias(nr_then=not_recognised_then(moment))
+        .filter(nr_then=True)
         .values("employer_id")
         .distinct()
         .count()
@@ -156,33 +191,17 @@ def figures_as_of(
     )
 
 
-def not_recognised_q(moment: dt.datetime) -> Q:
-    """A reached call with the answer "nee" recorded at or before `moment` (calls are never
-    changed, so only cases that have such a call now can have had one then)."""
-    return Q(not_recognised=True) & Q(
-        Exists(
-            Call.objects.filter(
-                case=OuterRef("pk"),
-                reached=True,
-                employer_response=EmployerResponse.NEE,
-                created_at__lte=moment,
-            )
-        )
-    )
-
-
 def one_pass_sql(base: QuerySet[Case], moment: dt.datetime) -> tuple[str, list[Any]]:
     """The statement of the one pass as known at `moment` over `base` (countable): (dim,
     *AS_OF_COLUMNS, n, sector name, assignee's first name, last name and username) per
     group."""
     inner = (
-        registered_until(base, moment)
+        base.filter(created_at__lte=moment)
         .annotate(
-            g_state=F("as_of_state"),
-            g_outcome=F("as_of_outcome"),
+            g_state=state_then(moment),
             g_inv=_flag(Q(investigated_at__lte=moment)),
             g_only=_flag(Q(topic_mask=ONLY_NOT_ALLOWED_MASK)),
-            g_nr=_flag(not_recognised_q(moment)),
+            g_nr=not_recognised_then(moment),
             g_sector=F("sector_code"),
             g_assignee=F("assignee_id"),
             g_day=F("local_day"),
