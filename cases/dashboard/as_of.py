@@ -137,7 +137,10 @@ def not_recognised_then(moment: dt.datetime) -> CaseWhen:
     )
     # A scalar subquery, not EXISTS: PostgreSQL would hash an EXISTS over every call.
     return CaseWhen(
-        When(not_recognised=True, then=IsNull(Subquery(nee_call.values("pk")[:1]), False)),
+        When(
+            not_recognised=True,
+            then=IsNull(Subquery(nee_call.order_by().values("pk")[:1]), False),
+        ),
         default=Value(False),
         output_field=BooleanField(),
     )
