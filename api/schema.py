@@ -3,6 +3,7 @@ filter parameters (read from `cases.filters.CaseFilter`), headers, and the stati
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -102,6 +103,29 @@ def filter_parameters() -> list[OpenApiParameter]:
     return parameters
 
 
+def known_on_parameter() -> OpenApiParameter:
+    return OpenApiParameter(
+        "known_on",
+        {"type": "string", "format": "date"},
+        OpenApiParameter.QUERY,
+        required=False,
+        description="Reference date (peildatum): the figures as known at the end of that day "
+        "(Europe/Amsterdam), not after today. Only meldingen registered by then count; "
+        "'investigated', states and outcomes are as they stood then (from the transition "
+        "Events); topics, sector and assignee are today's values; overdue is null.",
+    )
+
+
+class StatisticsSchema(AutoSchema):
+    """The statistics' parameters: the shared filter and the reference date."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method == "GET":
+            parameters += [*filter_parameters(), known_on_parameter()]
+        return parameters
+
+
 class FilteredSchema(AutoSchema):
     """The schema of a view whose GET takes the shared filter parameters."""
 
@@ -114,12 +138,13 @@ class FilteredSchema(AutoSchema):
 
 class StatisticsSerializer(Base):
     filter = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    known_on = serializers.DateField(allow_null=True)
     received = serializers.IntegerField()
     investigated = serializers.IntegerField()
     only_not_allowed = serializers.IntegerField()
     declined = serializers.IntegerField()
     not_triaged = serializers.IntegerField()
-    overdue = serializers.IntegerField()
+    overdue = serializers.IntegerField(allow_null=True)
     not_recognised = serializers.IntegerField()
     not_recognised_employers = serializers.IntegerField()
     declined_by_outcome = serializers.DictField(child=serializers.IntegerField())
@@ -129,10 +154,13 @@ class StatisticsSerializer(Base):
     by_week = serializers.ListField(child=serializers.DictField())
 
 
-def statistics_body(figures: Figures, canonical: QueryDict) -> dict[str, Any]:
+def statistics_body(
+    figures: Figures, canonical: QueryDict, known_on: dt.date | None = None
+) -> dict[str, Any]:
     c = figures.counts
     return {
         "filter": {name: canonical.getlist(name) for name in canonical},
+        "known_on": known_on.isoformat() if known_on else None,
         "received": c.received,
         "investigated": c.investigated,
         "only_not_allowed": c.only_not_allowed,

@@ -3,6 +3,7 @@ as the web pages. Every case lookup goes through `cases.permissions.visible_case
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -39,6 +40,7 @@ from api.serializers import (
     IntakeSerializer,
 )
 from cases import letters, permissions, selectors, services, workflow
+from cases.dashboard import as_of
 from cases.dashboard import figures as dashboard_figures
 from cases.dashboard import params as dashboard_params
 from cases.filters import CaseFilter
@@ -75,6 +77,28 @@ def case_filter_for(params: Any, queryset: QuerySet[Case]) -> CaseFilter:
             errors={name: list(errs) for name, errs in case_filter.errors.items()},
         )
     return case_filter
+
+
+def known_on_for(params: Any) -> dt.date | None:
+    """The statistics' reference date (`known_on`, a date up to today): the figures as known
+    at the end of that day, Europe/Amsterdam. Empty or invalid is a 400 that names it."""
+    if dashboard_params.KNOWN_ON not in params:
+        return None
+    form = dashboard_params.known_on_form(params)
+    value = params.get(dashboard_params.KNOWN_ON)
+    if not value or not form.is_valid():
+        messages: list[str] = (
+            [str(error) for error in form.errors.get(dashboard_params.KNOWN_ON, ())]
+            if value
+            else [_("Give a value, or leave the parameter out.")]
+        )
+        raise Problem(
+            400,
+            _("One or more filter parameters are invalid."),
+            errors={dashboard_params.KNOWN_ON: messages},
+        )
+    known_on: dt.date | None = form.cleaned_data[dashboard_params.KNOWN_ON]
+    return known_on
 
 
 def _service_errors(exc: DjangoValidationError, names: dict[str, str]) -> Problem:
@@ -356,7 +380,7 @@ class StatisticsView(APIView):
 
     scopes = (Scope.USER, Scope.STATISTICS)
     user_rule = staticmethod(permissions.can_view_dashboard)
-    schema = openapi.FilteredSchema()
+    schema = openapi.StatisticsSchema()
 
     @extend_schema(
         operation_id="statistics",
@@ -369,7 +393,11 @@ class StatisticsView(APIView):
             else permissions.visible_cases(request.user)
         )
         case_filter = case_filter_for(request.query_params, base)
+        known_on = known_on_for(request.query_params)
         canonical = dashboard_params.canonical_params(case_filter)
         today = timezone.localdate()
-        figures = dashboard_figures.dashboard_figures(case_filter.qs, today=today)
-        return Response(openapi.statistics_body(figures, canonical))
+        if known_on is not None:
+            figures = as_of.figures_as_of(case_filter.qs, as_of.end_of_day(known_on), today=today)
+        else:
+            figures = dashboard_figures.dashboard_figures(case_filter.qs, today=today)
+        return Response(openapi.statistics_body(figures, canonical, known_on))

@@ -3,7 +3,8 @@ at 150k and 1M meldingen; then 50 people at work against gunicorn.
 
     .venv/bin/python bench/dashboard.py [--sizes 150000,1000000] [--repeat 7] [--seed 16]
         [--load-size 150000] [--users 50] [--think 10] [--load-seconds 120] [--no-load]
-        [--workers 2] [--threads 4] [--explain] [--json FILE]
+        [--workers 2] [--threads 4] [--explain] [--json FILE] [--known-on-sizes 150000]
+        [--database bench_dashboard]
     (PGHOST/PGPORT/PGUSER select the server; default 127.0.0.1:5432, user postgres)
 
 Runs on PostgreSQL in a throwaway database it creates and drops itself, with production
@@ -74,6 +75,15 @@ FILTERS: list[tuple[str, str, bool]] = [
     ("kamerbrief", "received_after=2021-01-25&received_before=2021-04-09", True),
     ("all_time", "", True),
     ("all_time_sector", "sector=J", False),
+]
+# The figures as known on a reference date (known_on), each against the same filter without
+# it: (key of FILTERS, the reference date; None: yesterday).
+KNOWN_ON: list[tuple[str, dt.date | None]] = [
+    ("kamerbrief", dt.date(2021, 4, 9)),
+    ("period_2021", dt.date(2021, 12, 31)),
+    ("period_2021_sector_topic", dt.date(2021, 12, 31)),
+    ("all_time", None),
+    ("all_time_sector", None),
 ]
 LISTS: list[tuple[str, str]] = [
     ("list_all", ""),
@@ -161,6 +171,44 @@ def reference_figures(query: str, today: dt.date) -> dict[str, Any]:
         "assignee": {int(k): v for k, v in rows["assignee"].items()},
         "week": rows["week"],
     }
+
+
+# As known at a moment: registered by then, investigated by then, the state of the last
+# transition Event by then (received without one).
+REFERENCE_AS_OF = f"""
+WITH sel AS (
+    SELECT c.id, c.created_at, c.investigated_at, e.sector_id AS sector,
+        (c.received_at AT TIME ZONE '{TZ}')::date AS day,
+        ARRAY(SELECT t.code FROM cases_case_topics ct JOIN cases_topic t ON t.id = ct.topic_id
+            WHERE ct.case_id = c.id ORDER BY t.code) AS topics
+    FROM cases_case c JOIN cases_employer e ON e.id = c.employer_id
+), f AS (SELECT * FROM sel WHERE {{where}} AND created_at <= %(moment)s),
+last AS (
+    SELECT DISTINCT ON (ev.case_id) ev.case_id, ev.to_state
+    FROM cases_event ev JOIN f ON f.id = ev.case_id
+    WHERE ev.to_state <> '' AND ev.created_at <= %(moment)s
+    ORDER BY ev.case_id, ev.created_at DESC, ev.id DESC
+), g AS (
+    SELECT f.*, COALESCE(last.to_state, 'received') AS state,
+        COALESCE(f.investigated_at <= %(moment)s, false) AS inv
+    FROM f LEFT JOIN last ON last.case_id = f.id
+)
+SELECT 'totals', json_build_array(count(*), count(*) FILTER (WHERE inv),
+        count(*) FILTER (WHERE NOT inv AND state = 'closed'),
+        count(*) FILTER (WHERE NOT inv AND state <> 'closed'))::text
+FROM g
+UNION ALL SELECT 'state', json_object_agg(state, n)::text FROM (
+    SELECT state, count(*) AS n FROM g GROUP BY 1) s
+"""  # noqa: S608 (fixed text; the filters' values above are the bench's own constants)
+
+
+def reference_as_of(query: str, moment: dt.datetime) -> dict[str, Any]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(REFERENCE_AS_OF.format(where=reference_where(query)), {"moment": moment})
+        rows = {name: json.loads(value) if value else {} for name, value in cursor.fetchall()}
+    return {"totals": rows["totals"], "state": rows["state"]}
 
 
 def app_normalised(figures: Any) -> dict[str, Any]:
@@ -260,6 +308,85 @@ def time_filters(
     return results
 
 
+def time_known_on(
+    client: Any, leader: Any, today: dt.date, repeat: int, check: bool
+) -> dict[str, Any]:
+    """Each KNOWN_ON filter with and without its reference date, interleaved: the page and
+    the figures, and their ratios (with / without)."""
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from cases.dashboard.as_of import end_of_day, figures_as_of
+    from cases.dashboard.day_counts import figures_for
+    from cases.filters import filtered_cases
+
+    queries = {key: query for key, query, _covered in FILTERS}
+    results: dict[str, Any] = {}
+    for key, day in KNOWN_ON:
+        known_on = day or today - dt.timedelta(days=1)
+        query = queries[key]
+        case_filter, cases = filtered_cases(leader, QueryDict(query))
+        then = figures_for(leader, case_filter, cases, today, known_on)
+        if check:
+            c = then.counts
+            app = {
+                "totals": [c.received, c.investigated, c.declined, c.not_triaged],
+                "state": dict(then.by_state),
+            }
+            ref = reference_as_of(query, end_of_day(known_on))
+            if app != ref:
+                raise SystemExit(f"{key} known on {known_on}: {app} != reference {ref}")
+            # Once everything stored has happened, as known then is as it is now.
+            later = figures_as_of(cases, timezone.now() + dt.timedelta(days=60), today=today)
+            now = figures_for(leader, case_filter, cases, today)
+            if (later.counts, later.by_state, later.by_sector, later.by_week) != (
+                now.counts,
+                now.by_state,
+                now.by_sector,
+                now.by_week,
+            ):
+                raise SystemExit(f"{key}: as known after the last Event differs from now")
+        urls = {
+            "without": f"/dashboard/?{query}",
+            "with": f"/dashboard/?{query}&known_on={known_on}",
+        }
+        for url in urls.values():
+            client.get(url)  # warm up
+        samples: dict[str, list[float]] = {
+            "page_without": [], "page_with": [], "figures_without": [], "figures_with": []
+        }  # fmt: skip
+        for _ in range(repeat):
+            for kind, url in urls.items():
+                case_filter, cases = filtered_cases(leader, QueryDict(query))
+                start = time.perf_counter()
+                figures_for(leader, case_filter, cases, today, known_on if kind == "with" else None)
+                samples[f"figures_{kind}"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                response = client.get(url)
+                samples[f"page_{kind}"].append(time.perf_counter() - start)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url}: HTTP {response.status_code}")
+        ms = {name: median_ms(values) for name, values in samples.items()}
+        results[key] = {
+            "known_on": known_on.isoformat(),
+            **{f"{name}_ms": value for name, value in ms.items()},
+            "page_ratio": round(ms["page_with"] / ms["page_without"], 2),
+            "figures_ratio": round(ms["figures_with"] / ms["figures_without"], 2),
+            "queries_with": page_queries(client, urls["with"]),
+            "queries_without": page_queries(client, urls["without"]),
+            "received_with": then.counts.received,
+        }
+        r = results[key]
+        print(
+            f"  {key:26} known_on {r['known_on']}  page {ms['page_with']:7.1f} / "
+            f"{ms['page_without']:7.1f} ms = {r['page_ratio']:5.2f}  figures "
+            f"{ms['figures_with']:7.1f} / {ms['figures_without']:7.1f} ms = "
+            f"{r['figures_ratio']:6.2f}  queries {r['queries_with']}/{r['queries_without']}  "
+            f"received {r['received_with']:>9,}"
+        )
+    return results
+
+
 def time_lists(client: Any, leader: Any, repeat: int) -> dict[str, Any]:
     from django.http import QueryDict
 
@@ -292,6 +419,21 @@ def time_lists(client: Any, leader: Any, repeat: int) -> dict[str, Any]:
     return results
 
 
+def _as_of_sql() -> tuple[str, list[Any]]:
+    """The one pass of the figures as known at the end of 9 April 2021, for the Kamerbrief
+    period (the statement `as_of.figures_as_of` runs)."""
+    from django.http import QueryDict
+
+    from cases.dashboard import as_of
+    from cases.filters import CaseFilter
+    from cases.models import Case
+    from cases.selectors import countable
+
+    query = {key: q for key, q, _c in FILTERS}["kamerbrief"]
+    qs = countable(CaseFilter(QueryDict(query), queryset=Case.objects.all()).qs)
+    return as_of.one_pass_sql(qs, as_of.end_of_day(dt.date(2021, 4, 9)))
+
+
 def explain(today: dt.date) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the one pass for the period 2021 and for all time (as
     any filter besides the period runs it), of the day-count reads for all time, and of the
@@ -309,6 +451,7 @@ def explain(today: dt.date) -> None:
         qs = countable(CaseFilter(QueryDict(query), queryset=Case.objects.all()).qs)
         statements.append((label, *figures._one_pass_sql(qs, today)))
     statements.append(("day counts, all time", *day_counts._day_counts_sql(None, None)))
+    statements.append(("as known on 9 April 2021, Kamerbrief period", *_as_of_sql()))
     from cases.selectors import list_rows
 
     listed = CaseFilter(QueryDict(LISTS[1][1]), queryset=Case.objects.all()).qs
@@ -337,15 +480,27 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--known-on-sizes",
+        default="150000",
+        help="sizes at which to time the figures as known on a reference date (KNOWN_ON)",
+    )
     parser.add_argument("--no-load", action="store_true", help="skip the load phase")
     parser.add_argument("--no-check", action="store_true", help="skip the reference check")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     parser.add_argument("--json", default="", help="write the results to this file")
+    parser.add_argument(
+        "--database",
+        default=DB,
+        help=f"name of the throwaway database, made and dropped here (default {DB}; give "
+        "another when someone else may run this benchmark on the same server)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    known_on_sizes = {int(s) for s in args.known_on_sizes.split(",") if s}
     report: dict[str, Any] = {
         "loadavg_before": loadavg(),
-        "settings": {k: v for k, v in vars(args).items() if k != "json"},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("json", "database")},
         "sizes": {},
     }
     # Production settings for the in-process timings and for gunicorn alike.
@@ -360,13 +515,14 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
         }
     )
-    with throwaway_database(DB):
+    with throwaway_database(args.database):
         from dashboard_data import generate
-        from dashboard_load import run_load
+        from dashboard_load import run_load, second_factor
         from django.contrib.auth.models import Group, User
         from django.db import connections
         from django.test import Client
         from django.utils import timezone
+        from django_otp import DEVICE_ID_SESSION_KEY
 
         today = timezone.localdate()
         inspectors = []
@@ -381,6 +537,10 @@ def main() -> int:
         leader = User.objects.get(pk=leader.pk)
         client = Client()
         client.force_login(leader)
+        # Signed in with the second factor, as production asks of a team leader.
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = second_factor(leader)
+        session.save()
         for size in sizes:
             start = time.perf_counter()
             generate(size, seed=args.seed, today=today, inspectors=inspectors)
@@ -388,6 +548,11 @@ def main() -> int:
             print(f"# {size:,} meldingen generated in {generated} s; load {loadavg()}")
             result: dict[str, Any] = {"rows": size, "generate_s": generated}
             result["filters"] = time_filters(client, leader, today, args.repeat, not args.no_check)
+            if size in known_on_sizes:
+                print("  as known on a reference date, with / without known_on:")
+                result["known_on"] = time_known_on(
+                    client, leader, today, args.repeat, not args.no_check
+                )
             result["list"] = time_lists(client, leader, args.repeat)
             filters = result["filters"].values()
             result["worst_page_ms"] = max(f["page_ms"] for f in filters)

@@ -8,7 +8,10 @@ the same seed gives the same rows), per case and not per day:
 - state by age: old meldingen are nearly all closed, recent ones spread over the workflow;
 - channel, assignee (60 inspectors, some busier than others), employer (some with many
   meldingen) and so sector, topics and the employer's answer on the phone, each drawn per
-  melding; agreements for the meldingen whose employer made them.
+  melding; agreements for the meldingen whose employer made them;
+- registered (`created_at`) up to three hours after receipt, and the Events of each
+  melding's history (intake, assignment, every transition with from and to state), so the
+  figures as known on a reference date have a history to rebuild.
 
 The precomputed columns are written as the services write them (the codes come from the
 application's own tables of codes), and the day counts are rebuilt by the application
@@ -84,7 +87,7 @@ SELECT i, 'TW-' || (2016 + i %% 11) || '-' || lpad(((i - 1) / 11 + 1)::text, 5, 
     received_at, channel, 'Omschrijving ' || i, employer_id,
     assignee_id, state, outcome, NULL, day + 7, (investigated_at AT TIME ZONE %(tz)s)::date + 14,
     investigated_at, CASE WHEN state = 'closed' THEN received_at + interval '20 days' END,
-    1, now(), %(registrar)s, NULL, day,
+    1, LEAST(received_at + r.r_nobody * interval '3 hours', now()), %(registrar)s, NULL, day,
     array_position(%(state_codes)s::text[], state),
     array_position(%(outcome_codes)s::text[], outcome) - 1,
     array_position(%(channel_codes)s::text[], channel),
@@ -152,7 +155,8 @@ INSERT INTO cases_call (case_id, called_at, caller_id, reached, contact_form_of_
     employer_response, measures, notes, created_at)
 SELECT c.id, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s),
     true, 'heer', '', 'J.', 'de', 'Vries', '["fysieke_aanwezigheid"]'::jsonb,
-    CASE WHEN c.not_recognised THEN 'nee' ELSE 'ja' END, '', '', now()
+    CASE WHEN c.not_recognised THEN 'nee' ELSE 'ja' END, '', '',
+    c.investigated_at + interval '2 days 3 minutes'
 FROM cases_case c
 WHERE c.state IN ('employer_called','agreements_confirmed') OR (c.state = 'closed'
     AND c.outcome IN ('afspraken_nagekomen','werkgever_voldoet_al',
@@ -168,7 +172,7 @@ SELECT c.id, 'Afspraak ' || n, (c.investigated_at AT TIME ZONE %(tz)s)::date + 1
     CASE WHEN c.state = 'closed' OR (c.state = 'agreements_confirmed' AND (c.id + n) %% 3 = 0)
         THEN 'nagekomen' ELSE 'open' END,
     NULL, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)
-FROM cases_case c, generate_series(1, 1 + c.id %% 3) AS n
+FROM cases_case c, generate_series(1, 1 + (c.id %% 3)::int) AS n
 WHERE c.state IN ('employer_called','agreements_confirmed')
     OR (c.state = 'closed' AND c.outcome = 'afspraken_nagekomen')
 """
@@ -179,6 +183,41 @@ UPDATE cases_case c SET agreement_due = a.due
 FROM (SELECT case_id, min(due_date) AS due FROM cases_agreement WHERE status = 'open'
     GROUP BY case_id) AS a
 WHERE a.case_id = c.id AND c.state IN ('employer_called','agreements_confirmed')
+"""
+
+# The Events of each melding's history as the services write them: intake, assignment, and
+# every transition with its from and to state (the closing one with its outcome), at the
+# moments stored on the case. The figures as known on a reference date rebuild the state
+# from these (cases.dashboard.as_of).
+EVENTS = """
+INSERT INTO cases_event (created_at, actor_id, kind, case_id, from_state, to_state, data)
+SELECT e.at, COALESCE(c.assignee_id, c.created_by_id), e.kind, c.id, e.from_state,
+    e.to_state, e.data
+FROM cases_case c
+CROSS JOIN LATERAL (SELECT
+    c.investigated_at IS NOT NULL AS inv,
+    c.state IN ('employer_called','agreements_confirmed') OR (c.state = 'closed'
+        AND c.outcome IN ('afspraken_nagekomen','werkgever_voldoet_al',
+        'doorverwezen_inspectie_op_locatie')) AS called,
+    c.state = 'agreements_confirmed' OR (c.state = 'closed'
+        AND c.outcome = 'afspraken_nagekomen') AS confirmed
+) AS f
+CROSS JOIN LATERAL (VALUES
+    (true, c.created_at, 'intake', '', 'received', '{}'::jsonb),
+    (c.assignee_id IS NOT NULL, c.created_at + interval '1 hour', 'assigned', '', '', '{}'),
+    (f.inv, c.investigated_at, 'take_into_investigation', 'received', 'under_investigation',
+        '{}'),
+    (f.called, c.investigated_at + interval '2 days', 'record_call', 'under_investigation',
+        'employer_called', '{}'),
+    (f.confirmed, c.investigated_at + interval '3 days', 'confirm_agreements',
+        'employer_called', 'agreements_confirmed', '{}'),
+    (c.state = 'closed', c.closed_at, CASE WHEN f.inv THEN 'close' ELSE 'decline' END,
+        CASE WHEN f.confirmed THEN 'agreements_confirmed' WHEN f.called THEN 'employer_called'
+            WHEN f.inv THEN 'under_investigation' ELSE 'received' END,
+        'closed', jsonb_build_object('outcome', c.outcome))
+) AS e(present, at, kind, from_state, to_state, data)
+WHERE e.present
+ORDER BY c.id, e.at
 """
 
 # New intakes continue after the generated references.
@@ -225,6 +264,7 @@ def generate(size: int, *, seed: int, today: dt.date, inspectors: list[int]) -> 
         cursor.execute(CALLS, params)
         cursor.execute(AGREEMENTS, params)
         cursor.execute(AGREEMENT_DUE)
+        cursor.execute(EVENTS)
         cursor.execute("SELECT setval(pg_get_serial_sequence('cases_case', 'id'), %s)", [size])
         cursor.execute(COUNTERS)
         rollups.rebuild()

@@ -36,11 +36,22 @@ def free_port() -> int:
         return port
 
 
+def second_factor(user: Any) -> str:
+    """The persistent id of a new authenticator app (TOTP device) of `user`: in a session,
+    the second factor the sign-in asks of team leaders in production (OTP_REQUIRED)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    return str(device.persistent_id)
+
+
 def sessions(count: int) -> list[str]:
-    """Session cookies of `count` new team leaders, as if each had signed in."""
+    """Session cookies of `count` new team leaders, as if each had signed in (with the
+    second factor)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
 
     group = Group.objects.get(name="Teamleider")
     cookies = []
@@ -53,6 +64,7 @@ def sessions(count: int) -> list[str]:
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "cases.auth.PermissionBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = second_factor(user)
         session.create()
         cookies.append(f"sessionid={session.session_key}")
     return cookies

@@ -20,12 +20,15 @@ from cases.access import role_required
 from cases.dashboard.day_counts import figures_for
 from cases.dashboard.figures import Figures
 from cases.dashboard.params import (
+    KNOWN_ON,
     canonical_params,
     describe_filter,
+    known_on_form,
     ministry_paragraph,
     only_period,
     period_of,
     presets,
+    with_known_on,
     with_period,
 )
 from cases.dashboard.presentation import present
@@ -43,6 +46,7 @@ dashboard_required = role_required(permissions.can_view_dashboard)
 @require_GET
 def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
     case_filter, cases = filtered_cases(request.user, request.GET)
+    known_form = known_on_form(request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
         # The period is shown (and chosen with the presets) on its own.
@@ -50,27 +54,51 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             case_filter, request.GET, not_counted=("received_after", "received_before")
         ),
         "presets": [],
+        "known_form": known_form,
+        # What the reference date's form sends along: the filter as it stands.
+        "filter_hidden": [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in (KNOWN_ON, "page")
+            for value in values
+        ],
     }
+    known_on = known_form.cleaned_data[KNOWN_ON] if known_form.is_valid() else None
+    if known_form.is_valid():
+        # The filter panel keeps the reference date when the filter changes.
+        context["panel_hidden"] = [(KNOWN_ON, known_on.isoformat())] if known_on else []
     if case_filter.is_valid():
-        params = canonical_params(case_filter)
-        start, end = period_of(params, today)
-        figures = figures_for(request.user, case_filter, cases, today)
+        filter_params = canonical_params(case_filter)
+        params = with_known_on(filter_params, known_on)
+        start, end = period_of(filter_params, today, known_on)
+        chosen = period_of(filter_params, today)  # the period as chosen, for the presets
+        context["presets"] = [
+            (
+                preset,
+                with_period(params, preset.start, preset.end),
+                chosen == (preset.start, preset.end),
+            )
+            for preset in presets(today)
+        ]
+    if case_filter.is_valid() and known_form.is_valid():
+        figures = figures_for(request.user, case_filter, cases, today, known_on)
         context.update(
             params=params.urlencode(),
-            board=present(figures, params, start=start, end=end),
+            # As known on a past day, the figures do not link to the lists: those show the
+            # cases as they are now.
+            board=present(
+                figures,
+                None if known_on else filter_params,
+                start=start,
+                end=end,
+                known_on=known_on,
+            ),
             description=describe_filter(case_filter),
             only_period=only_period(params),
             start=start,
             end=end,
-            paragraph=ministry_paragraph(figures.counts, start, end),
-            presets=[
-                (
-                    preset,
-                    with_period(params, preset.start, preset.end),
-                    (start, end) == (preset.start, preset.end),
-                )
-                for preset in presets(today)
-            ],
+            known_on=known_on,
+            paragraph=ministry_paragraph(figures.counts, start, end, known_on),
         )
     return render(request, "cases/dashboard/dashboard.html", context)
 
@@ -131,9 +159,17 @@ def snapshot_list(request: AuthenticatedRequest) -> HttpResponse:
 def snapshot_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     snapshot = get_object_or_404(FigureSnapshot.objects.select_related("created_by"), pk=pk)
     figures = Figures.from_json(snapshot.figures)
+    known_form = known_on_form(QueryDict(snapshot.filter_query))
+    known_on = known_form.cleaned_data[KNOWN_ON] if known_form.is_valid() else None
     context = {
         "snapshot": snapshot,
-        "board": present(figures, None, start=snapshot.period_start, end=snapshot.period_end),
+        "board": present(
+            figures,
+            None,
+            start=snapshot.period_start,
+            end=snapshot.period_end,
+            known_on=known_on,
+        ),
         "current_url": f"{reverse('dashboard')}?{snapshot.filter_query}",
     }
     return render(request, "cases/dashboard/snapshot_detail.html", context)

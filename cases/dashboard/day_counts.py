@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases import permissions
+from cases.dashboard.as_of import end_of_day, figures_as_of
 from cases.dashboard.figures import (
     Figures,
     Tally,
@@ -52,10 +53,17 @@ def period_alone(user: AnyUser | None, case_filter: CaseFilter) -> tuple[Any, An
 
 
 def figures_for(
-    user: AnyUser | None, case_filter: CaseFilter, cases: QuerySet[Case], today: dt.date
+    user: AnyUser | None,
+    case_filter: CaseFilter,
+    cases: QuerySet[Case],
+    today: dt.date,
+    known_on: dt.date | None = None,
 ) -> Figures:
-    """The dashboard figures of a valid filter: from the day counts for a period alone,
-    otherwise in one pass over the selected meldingen (`cases`)."""
+    """The dashboard figures of a valid filter: with a reference date, as known at the end
+    of that day (`cases.dashboard.as_of`); otherwise from the day counts for a period
+    alone, or in one pass over the selected meldingen (`cases`)."""
+    if known_on is not None:
+        return figures_as_of(cases, end_of_day(known_on), today=today)
     period = period_alone(user, case_filter)
     if period is not None:
         return day_count_figures(*period, today=today, using=cases.db)

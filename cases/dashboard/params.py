@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from cases.fields import validate_sane_date
 from cases.filters import CaseFilter
 from cases.selectors import KAMERBRIEF_PERIOD, CaseCounts
 
@@ -135,6 +138,71 @@ def _describe(item: Any, labels: dict[Any, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------
+# The reference date (peildatum): figures as they were known at the end of a past day
+
+KNOWN_ON = "known_on"
+
+
+class KnownOnForm(forms.Form):
+    """The dashboard's reference date (`known_on`), besides the shared filter: the figures
+    as known at the end of that day, Europe/Amsterdam (`cases.dashboard.as_of`). Empty:
+    the figures as known now. A day after today is refused."""
+
+    known_on = forms.DateField(
+        label=gettext_lazy("Figures as known on"),
+        required=False,
+        help_text=gettext_lazy(
+            "Optional. The figures as they were known at the end of that day: only the cases "
+            "registered by then, with their status as it was then."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_known_on(self) -> dt.date | None:
+        """From 1 January 2020 (`cases.fields`) up to and including today."""
+        day: dt.date | None = self.cleaned_data.get("known_on")
+        if day is not None and day > timezone.localdate():
+            raise ValidationError(
+                _("The reference date cannot be after today."), code="known_on_future"
+            )
+        validate_sane_date(day)
+        return day
+
+
+def known_on_form(params: Any) -> KnownOnForm:
+    """The bound reference-date form for the request's parameters (`known_on`, the last
+    value when repeated)."""
+    value = params.get(KNOWN_ON, "") if params is not None else ""
+    return KnownOnForm({KNOWN_ON: value})
+
+
+def with_known_on(params: QueryDict, known_on: dt.date | None) -> QueryDict:
+    """The canonical filter parameters with the reference date after them (when given):
+    the dashboard's parameters as links, snapshots, exports and the report carry them."""
+    if known_on is None:
+        return params
+    query = params.copy()
+    query[KNOWN_ON] = known_on.isoformat()
+    return query
+
+
+def without_known_on(params: QueryDict) -> QueryDict:
+    """The parameters without the reference date: the case lists show cases as they are."""
+    if KNOWN_ON not in params:
+        return params
+    query = params.copy()
+    query.pop(KNOWN_ON)
+    return query
+
+
+def describe_known_on(known_on: dt.date | None) -> list[tuple[str, str]]:
+    """The reference date as a (label, value) pair for people, like `describe_filter`."""
+    if known_on is None:
+        return []
+    return [(str(KnownOnForm.base_fields[KNOWN_ON].label), formats.date_format(known_on, "j F Y"))]
+
+
+# ---------------------------------------------------------------------------
 # Presets
 
 
@@ -166,6 +234,7 @@ def presets(today: dt.date | None = None) -> list[Preset]:
 
 
 def with_period(params: QueryDict, start: dt.date, end: dt.date) -> str:
+    """`params` with the period start..end (any reference date stays)."""
     query = params.copy()
     query["received_after"] = start.isoformat()
     query["received_before"] = end.isoformat()
@@ -184,8 +253,11 @@ def _number(count: int) -> str:
     return formats.number_format(count, force_grouping=True)  # 12600 -> "12.600"
 
 
-def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) -> str:
-    """A ready paragraph in the style of the Kamerbrief (25 295, nr. 1172)."""
+def ministry_paragraph(
+    counts: CaseCounts, start: dt.date | None, end: dt.date, known_on: dt.date | None = None
+) -> str:
+    """A ready paragraph in the style of the Kamerbrief (25 295, nr. 1172); with a reference
+    date, it ends with the date the figures stand at ("stand per 9 april 2021")."""
     end_text = _day(end, with_year=True)
     if start is not None:
         start_text = _day(start, with_year=start.year != end.year)
@@ -214,15 +286,28 @@ def ministry_paragraph(counts: CaseCounts, start: dt.date | None, end: dt.date) 
         "In total {count} cases concern only not being allowed to work from home.",
         counts.only_not_allowed,
     ).format(count=_number(counts.only_not_allowed))
-    return f"{first} {second} {third}"
+    paragraph = f"{first} {second} {third}"
+    if known_on is not None:
+        paragraph += " " + _("These figures are as known on {date}.").format(
+            date=_day(known_on, with_year=True)
+        )
+    return paragraph
 
 
-def period_of(params: QueryDict, today: dt.date | None = None) -> tuple[dt.date | None, dt.date]:
-    """The period the paragraph speaks of: the filter's dates; without an end, today."""
+def period_of(
+    params: QueryDict, today: dt.date | None = None, known_on: dt.date | None = None
+) -> tuple[dt.date | None, dt.date]:
+    """The period the paragraph speaks of: the filter's dates; without an end, today. With
+    a reference date inside the period, the period ends on the reference date (nothing
+    received later was known then); one before the period leaves it as it is (nothing in
+    it was known yet)."""
     after, before = params.get("received_after"), params.get("received_before")
+    start = dt.date.fromisoformat(after) if after else None
     end = dt.date.fromisoformat(before) if before else (today or timezone.localdate())
-    return (dt.date.fromisoformat(after) if after else None), end
+    if known_on is not None and (start is None or known_on >= start):
+        end = min(end, known_on)
+    return start, end
 
 
 def only_period(params: QueryDict) -> bool:
-    return set(params) <= {"received_after", "received_before"}
+    return set(params) <= {"received_after", "received_before", KNOWN_ON}

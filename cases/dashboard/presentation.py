@@ -182,14 +182,18 @@ class Headline:
     label_note: str = ""  # after the label, e.g. the day a snapshot counted overdue cases
     count_note: str = ""  # below the count, e.g. the number of employers
     count_note_testid: str = ""
+    missing: str = ""  # instead of "not recorded" when the count is None
 
     @property
     def testid(self) -> str:
         return "count-" + self.key.replace("_", "-")
 
 
-def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
+def _headline(
+    figures: Figures, link: Link, *, linked: bool, known_on: dt.date | None = None
+) -> list[Headline]:
     c = figures.counts
+    then = known_on is not None
     overdue_on = ""
     if not linked and figures.overdue is not None and figures.overdue_on is not None:
         overdue_on = _("on %(date)s") % {"date": formats.date_format(figures.overdue_on, "j F Y")}
@@ -210,6 +214,11 @@ def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
             link(),
             primary=True,
             definition=_(
+                "Cases received in the period (calendar days in Dutch time) and registered by "
+                "the end of the reference date, whatever their status then."
+            )
+            if then
+            else _(
                 "Cases received in the period (calendar days in Dutch time), whatever their "
                 "status now."
             ),
@@ -221,6 +230,11 @@ def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
             link(investigated="yes"),
             primary=True,
             definition=_(
+                "Of these, the cases taken into investigation by the end of the reference "
+                "date, whatever their status then. A reopened case counts once."
+            )
+            if then
+            else _(
                 "Of these, the cases ever taken into investigation, whatever their status now. "
                 "A reopened case counts once."
             ),
@@ -265,6 +279,7 @@ def _headline(figures: Figures, link: Link, *, linked: bool) -> list[Headline]:
                 "agreement past its due date."
             ),
             label_note=overdue_on,
+            missing=_("not counted for a reference date") if then else "",
         ),
         Headline(
             "not_recognised",
@@ -307,6 +322,7 @@ class Dashboard:
     chart: Chart | None
     linked: bool
     list_url: str = ""  # the all_cases list, which every drill-down link opens
+    known_on: dt.date | None = None  # figures as known at the end of this day
 
     @property
     def chart_svg(self) -> SafeString:
@@ -331,8 +347,10 @@ def present(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    known_on: dt.date | None = None,
 ) -> Dashboard:
-    """Labels and drill-down links for `figures`; `params` None (a snapshot): no links."""
+    """Labels and drill-down links for `figures`; `params` None (a snapshot, or figures as
+    known on a reference date `known_on`): no links."""
 
     def link(**narrow: str) -> str | None:
         return None if params is None else drilldown(params, **narrow)
@@ -341,7 +359,7 @@ def present(
     filled = None if figures.by_week is None else fill_weeks(figures.by_week, start, end)
     return Dashboard(
         figures=figures,
-        headline=_headline(figures, link, linked=params is not None),
+        headline=_headline(figures, link, linked=params is not None, known_on=known_on),
         declined=_declined(figures.declined_by_outcome, link, list_url),
         states=_states(figures.by_state, link, list_url),
         sectors=_sectors(figures.by_sector, link, list_url),
@@ -350,6 +368,7 @@ def present(
         chart=None if filled is None else week_chart(filled),
         linked=params is not None,
         list_url=list_url,
+        known_on=known_on,
     )
 
 

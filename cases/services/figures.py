@@ -41,8 +41,10 @@ def _read_one_snapshot() -> None:
 
 def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnapshot:
     """Freeze the dashboard figures for the shared filter `params` as a FigureSnapshot:
-    the figures (breakdowns included), the canonical filter, the generated paragraph, who
-    and when. Supervisors only; written with an Event (no melder data: counts only)."""
+    the figures (breakdowns included), the canonical filter (with the reference date
+    `known_on`, when given: the figures as known at the end of that day), the generated
+    paragraph, who and when. Supervisors only; written with an Event (no melder data:
+    counts only)."""
     if not permissions.can_view_dashboard(actor):
         raise NotPermittedError(_("Only team leaders may record figures."))
     label = clean_text(label, "label", required=False, max_length=LABEL_MAX)
@@ -51,25 +53,32 @@ def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnap
         case_filter, cases = filtered_cases(actor, params)
         if not case_filter.is_valid():
             raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
-        canonical = dashboard_params.canonical_params(case_filter)
+        known_form = dashboard_params.known_on_form(params)
+        if not known_form.is_valid():
+            raise ValidationError({"known_on": known_form.errors["known_on"]})
+        known_on = known_form.cleaned_data["known_on"]
+        filter_params = dashboard_params.canonical_params(case_filter)
+        canonical = dashboard_params.with_known_on(filter_params, known_on)
         now = base.now()
         today = timezone.localdate(now)
-        figures = day_counts.figures_for(actor, case_filter, cases, today)
-        start, end = dashboard_params.period_of(canonical, today)
+        figures = day_counts.figures_for(actor, case_filter, cases, today, known_on)
+        start, end = dashboard_params.period_of(filter_params, today, known_on)
         snapshot = FigureSnapshot.objects.create(
             created_at=now,
             created_by=actor,
             label=label,
             filter_query=canonical.urlencode(),
             filter_description=[
-                list(pair) for pair in dashboard_params.describe_filter(case_filter)
+                list(pair)
+                for pair in dashboard_params.describe_filter(case_filter)
+                + dashboard_params.describe_known_on(known_on)
             ],
             period_start=start,
             period_end=end,
             received=figures.counts.received,
             investigated=figures.counts.investigated,
             only_not_allowed=figures.counts.only_not_allowed,
-            paragraph=dashboard_params.ministry_paragraph(figures.counts, start, end),
+            paragraph=dashboard_params.ministry_paragraph(figures.counts, start, end, known_on),
             figures=figures.to_json(),
             schema_version=dashboard_figures.SCHEMA_VERSION,
         )

@@ -179,6 +179,8 @@ def _pages(cases: dict[str, Case], team_leader: bool) -> dict[str, str]:
             {
                 "all-cases": "/meldingen/",
                 "dashboard": "/dashboard/?received_after=2021-01-25&received_before=2021-04-09",
+                "dashboard-known-on": "/dashboard/?received_after=2021-01-25"
+                f"&received_before=2021-04-09&known_on={timezone.localdate().isoformat()}",
                 "snapshots": "/dashboard/cijfers/",
             }
         )

@@ -72,6 +72,29 @@ def test_supervisor_reads_drills_down_and_records_figures(
     page.locator("details.filters > summary").click()
     check_accessibility(page, "supervisor-dashboard-kamerbrief")
 
+    # The reference date: as known at the end of today, the same figures, said so, without
+    # links to today's lists; as known yesterday, none of these meldingen (registered today).
+    today = timezone.localdate()
+    page.get_by_label("Cijfers zoals bekend op").fill(today.isoformat())
+    page.get_by_role("button", name="Toon de cijfers van toen").click()
+    expect(page).to_have_url(re.compile(rf"received_before=2021-04-09&known_on={today}"))
+    expect(page.get_by_test_id("count-received")).to_have_text(str(expected["received"]))
+    expect(page.get_by_test_id("count-investigated")).to_have_text(str(expected["investigated"]))
+    expect(page.get_by_test_id("known-on-note")).to_contain_text("geen geschiedenis")
+    expect(page.get_by_test_id("ministry-paragraph")).to_contain_text("Dit is de stand per")
+    page.locator("details.definitions > summary").click()
+    check_accessibility(page, "supervisor-dashboard-known-on")
+    yesterday = today - dt.timedelta(days=1)
+    page.get_by_label("Cijfers zoals bekend op").fill(yesterday.isoformat())
+    page.get_by_role("button", name="Toon de cijfers van toen").click()
+    expect(page.get_by_test_id("count-received")).to_have_text("0")
+    page.get_by_label("Cijfers zoals bekend op").fill((today + dt.timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Toon de cijfers van toen").click()
+    expect(page.locator(".field__errors")).to_contain_text("niet na vandaag")
+    check_accessibility(page, "supervisor-dashboard-known-on-error")
+    page.get_by_test_id("known-on-clear").click()
+    expect(page).to_have_url(re.compile(r"received_before=2021-04-09$"))
+
     # Drill down: the list shows the same number.
     page.get_by_test_id("count-investigated").click()
     expect(page).to_have_url(re.compile(r"/meldingen/\?.*investigated=yes"))
