@@ -250,7 +250,7 @@ def employer_page(user: AnyUser, employer: Employer, today: dt.date | None = Non
     visible = seen.count()
     cases = {
         c.pk: c
-        for c in seen.select_related("employer")
+        for c in seen.select_related("employer", "assignee")
         .prefetch_related("topics")
         .order_by("-received_at", "-pk")[:TIMELINE_LIMIT]
     }
