@@ -60,7 +60,8 @@ SQL_REPEAT = """(kvk_number IN (
     JOIN cases_employer e3 ON e3.id = c3.employer_id
     WHERE a.status = 'niet_nagekomen' AND e3.kvk_number IS NOT NULL
       AND a.status_changed_at >= (CURRENT_DATE - INTERVAL '12 months' + INTERVAL '1 day')
-          AT TIME ZONE 'Europe/Amsterdam'))"""
+          AT TIME ZONE 'Europe/Amsterdam'
+      AND a.status_changed_at < (CURRENT_DATE + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'))"""
 
 FILTERS: list[tuple[str, str, str]] = [
     ("all, newest first", "", "TRUE"),

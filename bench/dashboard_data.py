@@ -167,9 +167,12 @@ SELECT c.id, 'Afspraak ' || n,
     (c.investigated_at AT TIME ZONE %(tz)s)::date + (14 * n + 2)::int,
     CASE WHEN c.state = 'closed' OR (c.state = 'agreements_confirmed' AND (c.id + n) %% 3 = 0)
         THEN 'nagekomen'
-        WHEN c.state = 'agreements_confirmed' AND (c.id + n) %% 7 = 1 THEN 'niet_nagekomen'
+        WHEN c.state = 'agreements_confirmed' AND (c.id + n) %% 7 = 1
+            AND c.investigated_at + (14 * n + 3)::int * interval '1 day' < now()
+            THEN 'niet_nagekomen'
         ELSE 'open' END,
     CASE WHEN c.state = 'agreements_confirmed' AND (c.id + n) %% 3 <> 0 AND (c.id + n) %% 7 = 1
+            AND c.investigated_at + (14 * n + 3)::int * interval '1 day' < now()
         THEN c.investigated_at + (14 * n + 3)::int * interval '1 day' END,
     c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)
 FROM cases_case c, generate_series(1, 1 + c.id %% 3) AS n
