@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0016_precomputed_columns_required_and_indexed'),
+        ("cases", "0016_precomputed_columns_required_and_indexed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(condition=models.Q(('status', 'niet_nagekomen')), fields=['status_changed_at'], name='agreement_broken_idx'),
+            model_name="agreement",
+            index=models.Index(
+                condition=models.Q(("status", "niet_nagekomen")),
+                fields=["status_changed_at"],
+                name="agreement_broken_idx",
+            ),
         ),
     ]
