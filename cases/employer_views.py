@@ -32,8 +32,10 @@ def employer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 def surge(request: AuthenticatedRequest) -> HttpResponse:
     """The employers with the most open meldingen and their unassigned ones."""
+    rows = employers.surge()
     context = {
-        "rows": employers.surge(),
+        "rows": rows,
+        "repeat_ids": employers.flagged_among({row.employer.pk for row in rows}),
         "assignees": list(assignable_users()),
         "limit": employers.SURGE_LIMIT,
     }
