@@ -32,7 +32,8 @@ DB = "bench_case_list"
 # The same page by hand: rows with their employer and assignee, the total, the topics.
 SQL_PAGE = """
 SELECT c.id, c.reference, c.received_at, c.channel, c.state, c.outcome, c.triage_due,
-       c.call_due, c.version, e.name, e.visit_city, e.kvk_number, u.first_name, u.last_name
+       c.call_due, c.version, e.name, e.visit_city, e.kvk_number, u.first_name, u.last_name,
+       c.employer_id
 FROM cases_case c
 JOIN cases_employer e ON e.id = c.employer_id
 LEFT JOIN auth_user u ON u.id = c.assignee_id
@@ -47,6 +48,20 @@ SQL_TOPICS = """
 SELECT ct.case_id, t.code, t.label FROM cases_case_topics ct
 JOIN cases_topic t ON t.id = ct.topic_id WHERE ct.case_id = ANY(%s)
 """
+
+# The repeat signal (cases/employers.py) by hand: KvK numbers with at least 3 meldingen in
+# the 90 days up to today, or an agreement not kept in the 12 months up to today.
+SQL_REPEAT = """(kvk_number IN (
+    SELECT e2.kvk_number FROM cases_case c2 JOIN cases_employer e2 ON e2.id = c2.employer_id
+    WHERE e2.kvk_number IS NOT NULL AND c2.local_day BETWEEN CURRENT_DATE - 89 AND CURRENT_DATE
+    GROUP BY e2.kvk_number HAVING count(*) >= 3)
+  OR kvk_number IN (
+    SELECT e3.kvk_number FROM cases_agreement a JOIN cases_case c3 ON c3.id = a.case_id
+    JOIN cases_employer e3 ON e3.id = c3.employer_id
+    WHERE a.status = 'niet_nagekomen' AND e3.kvk_number IS NOT NULL
+      AND a.status_changed_at >= (CURRENT_DATE - INTERVAL '12 months' + INTERVAL '1 day')
+          AT TIME ZONE 'Europe/Amsterdam'
+      AND a.status_changed_at < (CURRENT_DATE + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'))"""
 
 FILTERS: list[tuple[str, str, str]] = [
     ("all, newest first", "", "TRUE"),
@@ -64,6 +79,11 @@ FILTERS: list[tuple[str, str, str]] = [
         "sector=J&investigated=yes",
         "e.sector_id = 'J' AND c.investigated_at IS NOT NULL",
     ),
+    (
+        "repeat employers",
+        "repeat_employer=yes",
+        f"c.employer_id IN (SELECT id FROM cases_employer WHERE {SQL_REPEAT})",  # noqa: S608
+    ),
 ]
 
 
@@ -71,7 +91,7 @@ def app_page(user: Any, params: str) -> tuple[int, int]:
     from django.core.paginator import Paginator
     from django.http import QueryDict
 
-    from cases import selectors
+    from cases import employers, selectors
     from cases.filters import filtered_cases
 
     _filter, cases = filtered_cases(user, QueryDict(params))
@@ -79,6 +99,8 @@ def app_page(user: Any, params: str) -> tuple[int, int]:
     rows = list(page.object_list)
     for case in rows:  # what the template touches
         _ = (case.employer.name, case.assignee, [t.label for t in case.topics.all()])
+    # The repeat signal of the page's employers, as the list view marks them.
+    employers.flagged_among({case.employer_id for case in rows})
     return len(rows), page.paginator.count
 
 
@@ -91,6 +113,11 @@ def sql_page(where: str) -> tuple[int, int]:
         cursor.execute(SQL_COUNT.format(where=where))
         total = cursor.fetchone()[0]
         cursor.execute(SQL_TOPICS, [[r[0] for r in rows]])
+        cursor.fetchall()
+        cursor.execute(
+            f"SELECT id FROM cases_employer WHERE id = ANY(%s) AND {SQL_REPEAT}",  # noqa: S608
+            [sorted({r[-1] for r in rows})],
+        )
         cursor.fetchall()
     return len(rows), total
 

@@ -164,14 +164,23 @@ WHERE c.state IN ('employer_called','agreements_confirmed') OR (c.state = 'close
 """
 
 # One to three agreements for every melding whose employer made them: due two to six weeks
-# after the call; kept once the case is closed, some kept already while confirmed.
+# after the call; kept once the case is closed, some kept already while confirmed, and some
+# recorded as not kept (the day after their due date) while confirmed.
 AGREEMENTS = """
 INSERT INTO cases_agreement (case_id, description, due_date, status, status_changed_at,
     created_at, created_by_id)
-SELECT c.id, 'Afspraak ' || n, (c.investigated_at AT TIME ZONE %(tz)s)::date + 14 * n + 2,
+SELECT c.id, 'Afspraak ' || n,
+    (c.investigated_at AT TIME ZONE %(tz)s)::date + (14 * n + 2)::int,
     CASE WHEN c.state = 'closed' OR (c.state = 'agreements_confirmed' AND (c.id + n) %% 3 = 0)
-        THEN 'nagekomen' ELSE 'open' END,
-    NULL, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)
+        THEN 'nagekomen'
+        WHEN c.state = 'agreements_confirmed' AND (c.id + n) %% 7 = 1
+            AND c.investigated_at + (14 * n + 3)::int * interval '1 day' < now()
+            THEN 'niet_nagekomen'
+        ELSE 'open' END,
+    CASE WHEN c.state = 'agreements_confirmed' AND (c.id + n) %% 3 <> 0 AND (c.id + n) %% 7 = 1
+            AND c.investigated_at + (14 * n + 3)::int * interval '1 day' < now()
+        THEN c.investigated_at + (14 * n + 3)::int * interval '1 day' END,
+    c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)
 FROM cases_case c, generate_series(1, 1 + (c.id %% 3)::int) AS n
 WHERE c.state IN ('employer_called','agreements_confirmed')
     OR (c.state = 'closed' AND c.outcome = 'afspraken_nagekomen')

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import permissions, selectors, services, workflow
+from cases import employers, permissions, selectors, services, workflow
 from cases.access import case_worker_required
 from cases.action_forms import ActionForm
 from cases.forms import apply_service_errors
@@ -341,6 +341,7 @@ def _render(
         and case.main_case.reference in facts.visible_references,
         "stale": stale,
         "changes": changes or [],
+        "repeat_signal": employers.repeat_signal(case.employer),
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import permissions, services
+from cases import employers, permissions, services
 from cases.access import role_required
 from cases.dashboard.day_counts import figures_for
 from cases.dashboard.figures import Figures
@@ -82,6 +83,18 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         ]
     if case_filter.is_valid() and known_form.is_valid():
         figures = figures_for(request.user, case_filter, cases, today, known_on)
+        # Employers with a repeat signal today among those of the selected cases, and the
+        # list of their cases (the same filter and repeat_employer=yes). Not recorded with
+        # the figures: a signal is about today.
+        repeat_query = filter_params.copy()
+        repeat_query["repeat_employer"] = "yes"
+        context.update(
+            repeat_threshold=settings.REPEAT_MELDINGEN,
+            repeat_days=settings.REPEAT_MELDINGEN_DAYS,
+            repeat_months=settings.REPEAT_BROKEN_AGREEMENT_MONTHS,
+            repeat_employers=employers.flagged_employer_count(cases, today),
+            repeat_query=repeat_query.urlencode(),
+        )
         context.update(
             params=params.urlencode(),
             # As known on a past day, the figures do not link to the lists: those show the

@@ -27,6 +27,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
+from cases.employers import repeat_q
 from cases.fields import SaneDateField
 from cases.models import Case, Channel, Outcome, Sector, State, Topic
 from cases.models.case import DEADLINES
@@ -258,6 +259,16 @@ class CaseFilter(django_filters.FilterSet):
         empty_label=_("Either"),
         widget=QuickSelect,
     )
+    # yes: about an employer with a repeat signal today (cases.employers): at least
+    # REPEAT_MELDINGEN meldingen in the last REPEAT_MELDINGEN_DAYS days, or an agreement not
+    # kept in the last REPEAT_BROKEN_AGREEMENT_MONTHS months, over all its establishments.
+    repeat_employer = django_filters.ChoiceFilter(
+        label=_("Repeat employer"),
+        choices=YES_NO,
+        method="filter_repeat_employer",
+        empty_label=_("Either"),
+        widget=QuickSelect,
+    )
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
@@ -334,6 +345,13 @@ class CaseFilter(django_filters.FilterSet):
             return qs.filter(not_recognised_q())
         if value == "no":
             return qs.exclude(not_recognised_q())
+        return qs
+
+    def filter_repeat_employer(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        if value == "yes":
+            return qs.filter(repeat_q())
+        if value == "no":
+            return qs.exclude(repeat_q())
         return qs
 
     def filter_q(self, qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:

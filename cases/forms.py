@@ -8,9 +8,11 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.action_forms import AssigneeField, assignable_users
 from cases.fields import SaneDateField
 from cases.models import TEXT_MAX, Channel, Topic
 from cases.services import EmployerInput, MelderInput
@@ -191,3 +193,33 @@ class IntakeForm(forms.Form):
                 )
             )
         return data
+
+
+class SurgeAssignForm(forms.Form):
+    """The surge view's "assign all": to whom, and the unassigned cases the page showed, each
+    as `case=<reference>:<version>` (the service refuses when they are no longer the ones
+    in the intake queue)."""
+
+    MAX_CASES = 1000
+
+    assignee = AssigneeField(
+        label=_("Assign to"),
+        required=False,
+        queryset=assignable_users(),
+        error_messages={"invalid_choice": _("Choose someone who handles cases.")},
+    )
+
+    def clean_assignee(self) -> Any:
+        assignee = self.cleaned_data.get("assignee")
+        if assignee is None:
+            raise ValidationError(_("Choose who handles these cases."))
+        return assignee
+
+    def versions(self) -> dict[str, int | None]:
+        """reference -> version as posted; a malformed version is None (stale)."""
+        posted: dict[str, int | None] = {}
+        values = self.data.getlist("case") if isinstance(self.data, QueryDict) else []
+        for value in values[: self.MAX_CASES]:
+            reference, _sep, version = str(value)[:40].partition(":")
+            posted[reference.strip().upper()] = int(version) if version.isdigit() else None
+        return posted

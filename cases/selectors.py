@@ -271,6 +271,7 @@ class DueItem:
     label: str
     reference: str
     employer: str
+    employer_id: int
     agreement: str = ""  # the agreement's text, for an agreement
 
 
@@ -302,7 +303,9 @@ def my_deadlines(user: Actor, today: dt.date | None = None) -> DueGroups:
             agreement_text=Value("", output_field=CharField()),
             row=Value(0, output_field=IntegerField()),
         )
-        .values_list("due", "kind", "reference", "employer_name", "agreement_text", "row")
+        .values_list(
+            "due", "kind", "reference", "employer_name", "employer_id", "agreement_text", "row"
+        )
         .order_by()
         for name, state, _label in DEADLINES
     ]
@@ -317,10 +320,11 @@ def my_deadlines(user: Actor, today: dt.date | None = None) -> DueGroups:
             kind=Value("agreement", output_field=CharField()),
             ref=F("case__reference"),
             employer_name=F("case__employer__name"),
+            employer=F("case__employer_id"),
             agreement_text=F("description"),
             row=F("pk"),
         )
-        .values_list("due", "kind", "ref", "employer_name", "agreement_text", "row")
+        .values_list("due", "kind", "ref", "employer_name", "employer", "agreement_text", "row")
         .order_by()
     )
     rows = parts[0].union(*parts[1:], agreements, all=True).order_by("due", "reference", "row")
@@ -333,9 +337,10 @@ def my_deadlines(user: Actor, today: dt.date | None = None) -> DueGroups:
             label=labels.get(str(kind), str(kind)),
             reference=reference,
             employer=employer,
+            employer_id=employer_id,
             agreement=text,
         )
-        for due, kind, reference, employer, text, _row in rows
+        for due, kind, reference, employer, employer_id, text, _row in rows
     ]
     week_end = today + dt.timedelta(days=6 - today.weekday())
     return DueGroups(

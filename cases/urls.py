@@ -4,6 +4,7 @@ from django.urls import path
 from cases import (
     case_views,
     dashboard_views,
+    employer_views,
     letter_views,
     privacy_views,
     signin_views,
@@ -27,6 +28,14 @@ urlpatterns = [
     path("zoeken/", views.search, name="search"),
     # The intake form's employer lookup: JSON with the establishments of a KvK number.
     path("werkgevers/", views.employer_lookup, name="employer_lookup"),
+    # Everything about one employer (its KvK number), and the team leaders' surge view.
+    path("werkgevers/<int:pk>/", employer_views.employer_detail, name="employer_detail"),
+    path("werkgevers/drukte/", employer_views.surge, name="surge"),
+    path(
+        "werkgevers/<int:pk>/toewijzen/",
+        employer_views.surge_assign,
+        name="surge_assign",
+    ),
     path("meldingen/<str:reference>/", case_views.case_detail, name="case_detail"),
     # Every action of the workflow table (cases.workflow.ACTIONS) is a POST here.
     path(

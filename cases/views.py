@@ -24,7 +24,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from cases import permissions, selectors, services
+from cases import employers, permissions, selectors, services
 from cases.access import (
     case_worker_required,
     role_required,
@@ -63,8 +63,10 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in start page: the user's open meldingen and the Kamerbrief figures."""
     is_case_worker = permissions.is_case_worker(request.user)
     mine = selectors.list_rows(selectors.my_cases(request.user), "due")
+    page = Paginator(mine, HOME_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "page": Paginator(mine, HOME_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page,
+        "repeat_ids": employers.flagged_among({case.employer_id for case in page.object_list}),
         "intake_queue_size": selectors.intake_queue(request.user).count(),
         # Counted over the cases this user may see: for a team leader all of them.
         "kamerbrief": (
@@ -172,6 +174,8 @@ def _case_list(request: AuthenticatedRequest, scope: str) -> HttpResponse:
         "config": config,
         **panel_context(case_filter, request.GET, config["filters"]),
         "page": page,
+        # The rows' employers with a repeat signal (one query, for this page's rows only).
+        "repeat_ids": employers.flagged_among({case.employer_id for case in page.object_list}),
         "sort": sort,
         "query": query.urlencode(),
         "can_take": scope == "intake",
@@ -226,10 +230,14 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
 def employer_lookup(request: AuthenticatedRequest) -> JsonResponse:
     """`?kvk=12345678`: the known establishments with that KvK number, for the intake form."""
     kvk = request.GET.get("kvk", "").strip()
-    employers = selectors.employers_by_kvk(kvk)
+    found = selectors.employers_by_kvk(kvk)
+    signal = employers.repeat_signal(found[0]) if found else None
     return JsonResponse(
         {
             "kvk_number": kvk,
+            # The repeat signal of the KvK number (cases.employers): the reasons, in Dutch,
+            # for the intake form to show; empty when the employer is not flagged.
+            "repeat_signal": repeat_reasons(signal) if signal and signal.flagged else [],
             "employers": [
                 {
                     "id": e.pk,
@@ -237,7 +245,7 @@ def employer_lookup(request: AuthenticatedRequest) -> JsonResponse:
                     "establishment_number": e.establishment_number,
                     "address": e.visit_address,
                 }
-                for e in employers
+                for e in found
             ],
         }
     )
@@ -266,9 +274,11 @@ def case_create(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("intake_queue")
     # Without JavaScript, the establishments of the typed KvK number come with the page.
     kvk = str(form["kvk_number"].value() or "") if form.is_bound else ""
+    establishments = selectors.employers_by_kvk(kvk)
     context = {
         "form": form,
-        "establishments": selectors.employers_by_kvk(kvk),
+        "establishments": establishments,
+        "repeat_signal": employers.repeat_signal(establishments[0]) if establishments else None,
         "chosen": str(form["employer_choice"].value() or ""),
     }
     return render(request, "cases/case_form.html", context)
@@ -306,6 +316,11 @@ def _announce_intake(request: AuthenticatedRequest, case: Case) -> None:
             _("Open case {reference}").format(reference=case.reference),
         ),
     )
+    employer_link = format_html(
+        '<a href="{}">{}</a>',
+        reverse("employer_detail", args=[case.employer_id]),
+        case.employer.name,
+    )
     others = selectors.other_open_cases(request.user, case)
     if others.visible:
         references = format_html_join(
@@ -317,22 +332,57 @@ def _announce_intake(request: AuthenticatedRequest, case: Case) -> None:
             request,
             format_html(
                 _("Note: there are already open cases about {employer}: {references}."),
-                employer=case.employer.name,
+                employer=employer_link,
                 references=references,
+            ),
+        )
+    signal = employers.repeat_signal(case.employer)
+    if signal.flagged:
+        messages.warning(
+            request,
+            format_html(
+                "{} {}",
+                format_html(_("{employer} is a repeat employer."), employer=employer_link),
+                " ".join(repeat_reasons(signal)),
             ),
         )
     if others.hidden:
         messages.warning(
             request,
-            ngettext(
-                "There is {count} other open case about {employer} that you cannot see. Ask a "
-                "team leader ({names}) about it.",
-                "There are {count} other open cases about {employer} that you cannot see. Ask "
-                "a team leader ({names}) about them.",
-                others.hidden,
-            ).format(
+            format_html(
+                ngettext(
+                    "There is {count} other open case about {employer} that you cannot see. Ask a "
+                    "team leader ({names}) about it.",
+                    "There are {count} other open cases about {employer} that you cannot see. Ask "
+                    "a team leader ({names}) about them.",
+                    others.hidden,
+                ),
                 count=others.hidden,
-                employer=case.employer.name,
+                employer=employer_link,
                 names=", ".join(others.supervisors) or _("none is registered"),
             ),
         )
+
+
+def repeat_reasons(signal: employers.RepeatSignal) -> list[str]:
+    """Why an employer has a repeat signal, as sentences (the intake form's lookup)."""
+    reasons = []
+    if signal.many_meldingen:
+        reasons.append(
+            ngettext(
+                "{count} case about this employer (all establishments) was received in the "
+                "last {days} days.",
+                "{count} cases about this employer (all establishments) were received in the "
+                "last {days} days.",
+                signal.meldingen,
+            ).format(count=signal.meldingen, days=signal.days)
+        )
+    if signal.broke_agreement:
+        reasons.append(
+            ngettext(
+                "{count} agreement was recorded as not fulfilled in the last {months} months.",
+                "{count} agreements were recorded as not fulfilled in the last {months} months.",
+                signal.broken,
+            ).format(count=signal.broken, months=signal.months)
+        )
+    return reasons

@@ -311,6 +311,16 @@ RETENTION_YEARS = env_int("RETENTION_YEARS", 7)
 if RETENTION_YEARS < 1:
     raise ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
 
+# Repeat signals (an employer, per KvK number): at least REPEAT_MELDINGEN meldingen received
+# in the last REPEAT_MELDINGEN_DAYS days, or an agreement recorded as not kept in the last
+# REPEAT_BROKEN_AGREEMENT_MONTHS months. Windows end today and include their first day.
+REPEAT_MELDINGEN = env_int("REPEAT_MELDINGEN", 3)
+REPEAT_MELDINGEN_DAYS = env_int("REPEAT_MELDINGEN_DAYS", 90)
+REPEAT_BROKEN_AGREEMENT_MONTHS = env_int("REPEAT_BROKEN_AGREEMENT_MONTHS", 12)
+for _name in ("REPEAT_MELDINGEN", "REPEAT_MELDINGEN_DAYS", "REPEAT_BROKEN_AGREEMENT_MONTHS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+
 # Background jobs (retention, ...): django-tasks on this database; the worker is
 # `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

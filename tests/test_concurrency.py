@@ -305,3 +305,33 @@ def test_the_same_intake_form_posted_twice_at_once_registers_one_melding(
     assert Event.objects.filter(kind=EventKind.INTAKE).count() == 1
     assert ReferenceCounter.objects.get().last_number == int(case.reference[-5:])
     assert len(first) == 2  # both did queue on the counter
+
+
+def test_two_team_leaders_assign_an_employers_queue_at_once(
+    inspector: User,
+    other_inspector: User,
+    supervisor: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The surge view's "assign all" (services.employer_assign_unassigned) by two team
+    leaders at once, to different people: the rows are locked in id order, so one assigns
+    all of them and the other is refused with the "changed meanwhile" message, no deadlock
+    and no mixture."""
+    employer = EmployerFactory()
+    queue = [intake(supervisor, employer=employer) for _ in range(3)]
+    seen = {case.reference: case.version for case in queue}
+    hold_first_lock(monkeypatch)
+
+    def assign_to(person: User) -> Callable[[], Any]:
+        return lambda: services.employer_assign_unassigned(
+            employer=employer, actor=supervisor, assignee=person, versions=seen
+        )
+
+    results = run_together([assign_to(inspector), assign_to(other_inspector)])
+
+    winner = _one_winner(results)
+    chosen = winner[0].assignee_id
+    assert {fresh(case).assignee_id for case in queue} == {chosen}
+    for case in queue:
+        assert Event.objects.filter(case=case, kind=EventKind.ASSIGNED).count() == 1
+        assert fresh(case).version == case.version + 1

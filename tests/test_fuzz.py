@@ -194,6 +194,17 @@ def test_the_letter_actions_never_fail(
 
 
 @FUZZ
+@given(data=params(["assignee", "case"]))
+def test_assigning_an_employers_cases_never_fails(client: Client, supervisor: Any, data) -> None:
+    case = intake(supervisor)
+    client.force_login(supervisor)
+    url = reverse("surge_assign", args=[case.employer_id])
+    no_server_error(client.post(url, query(data)))
+    # Only the cases the page showed, at the version it showed, are ever assigned.
+    assert Case.objects.get(pk=case.pk).assignee_id is None
+
+
+@FUZZ
 @given(reference=VALUE, version=VALUE)
 def test_taking_never_fails(client: Client, inspector: Any, supervisor: Any, reference, version):
     case = intake(supervisor)
@@ -217,8 +228,10 @@ def test_numbers_and_references_in_paths_never_fail(
         f"/meldingen/{reference}/brieven/{number}/",
         f"/meldingen/{reference}/brief/concept/",
         f"/rollen/{number}/gezien/",
+        f"/werkgevers/{number}/",
+        f"/werkgevers/{number}/toewijzen/",
     ):
-        method = client.post if path.startswith("/rollen/") else client.get
+        method = client.post if path.startswith("/rollen/") or "toewijzen" in path else client.get
         no_server_error(method(path))
     client.force_login(privacy_officer)
     no_server_error(client.get(f"/privacy/meldingen/{reference}/"))

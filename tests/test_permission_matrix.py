@@ -180,6 +180,50 @@ ROWS: list[Row] = [
         pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
         data=lambda w: {"kvk": w.own.employer.kvk_number},
     ),
+    # The employer page: for case workers, whoever handles its cases (the cases they may
+    # not see are only counted); an employer that does not exist is a 404.
+    Row(
+        "employer_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"pk": w.own.employer_id},
+        label="own case's employer",
+    ),
+    Row(
+        "employer_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"pk": w.others.employer_id},
+        label="another inspector's case's employer",
+    ),
+    Row(
+        "employer_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=404),
+        kwargs=lambda w: {"pk": 999999},
+        label="does not exist",
+    ),
+    # The surge view and its "assign all unassigned": team leaders only.
+    Row(
+        "surge",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+    ),
+    Row(
+        "surge_assign",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        kwargs=lambda w: {"pk": w.queue.employer_id},
+        data=lambda w: {"assignee": w.inspector.pk, "case": f"{w.queue.reference}:1"},
+    ),
+    Row(
+        "surge_assign",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"pk": 999999},
+        data=lambda w: {"assignee": w.inspector.pk},
+        label="does not exist",
+    ),
     Row(
         "case_take",
         "post",

@@ -87,7 +87,8 @@ def test_known_kvk_reuses_the_employer_and_warns_about_open_meldingen(client, in
     case = Case.objects.exclude(pk=earlier.pk).get()
     assert case.employer == employer
     page = response.content.decode()
-    assert "Let op: over Bekend Bedrijf B.V. lopen al meldingen" in page
+    employer_link = f'<a href="/werkgevers/{employer.pk}/">Bekend Bedrijf B.V.</a>'
+    assert f"Let op: over {employer_link} lopen al meldingen" in page
     link = f'<a href="/meldingen/{earlier.reference}/">{earlier.reference}</a>'
     assert link in page
 
@@ -109,7 +110,8 @@ def test_intake_warning_names_only_cases_the_user_may_see(
     page = response.content.decode()
     assert theirs.reference not in page
     assert f'<a href="/meldingen/{queue.reference}/">{queue.reference}</a>' in page
-    assert "nog 1 andere melding over Gedeeld Bedrijf B.V. die u niet kunt inzien" in page
+    employer_link = f'<a href="/werkgevers/{employer.pk}/">Gedeeld Bedrijf B.V.</a>'
+    assert f"nog 1 andere melding over {employer_link} die u niet kunt inzien" in page
     assert escape(supervisor.get_full_name()) in page
 
 

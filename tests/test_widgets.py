@@ -22,7 +22,8 @@ ORIGINAL = {
     [
         "",
         "state=closed&state=received&topic=werkdruk&sector=J&sector=null&channel=brief"
-        "&inspector=null&investigated=yes&outcome=ingetrokken&overdue=no&only_topic=overig",
+        "&inspector=null&investigated=yes&outcome=ingetrokken&overdue=no&only_topic=overig"
+        "&repeat_employer=yes",
         "sector=Z&state=nonsense",  # invalid values are shown back as they were
     ],
 )
@@ -44,4 +45,4 @@ def test_quick_widgets_write_what_djangos_templates_write(db, params: str) -> No
         finally:
             widget.__class__ = next(k for k, v in ORIGINAL.items() if v is original)
         checked += 1
-    assert checked == 10
+    assert checked == 11

@@ -105,6 +105,14 @@ class Agreement(models.Model):
                 condition=Q(status__in=AgreementStatus.values), name="agreement_status_known"
             ),
         ]
+        indexes = [
+            # The repeat signal: agreements recorded as not kept in the last months.
+            models.Index(
+                fields=["status_changed_at"],
+                condition=Q(status=AgreementStatus.NIET_NAGEKOMEN),
+                name="agreement_broken_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.reference}: {self.description[:50]}"

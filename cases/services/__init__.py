@@ -17,7 +17,11 @@ from cases.services.agreements import agreement_add, agreement_edit, agreement_s
 from cases.services.audit import record_melder_view
 from cases.services.base import case_write, ensure_allowed
 from cases.services.calls import call_edit, case_record_call, case_record_call_attempt
-from cases.services.employers import employer_follow_sector, employer_save
+from cases.services.employers import (
+    employer_assign_unassigned,
+    employer_follow_sector,
+    employer_save,
+)
 from cases.services.figures import snapshot_create
 from cases.services.intake import (
     EmployerInput,
@@ -73,6 +77,7 @@ __all__ = [
     "case_take_into_investigation",
     "case_update_details",
     "case_write",
+    "employer_assign_unassigned",
     "employer_follow_sector",
     "employer_save",
     "ensure_allowed",

@@ -1,4 +1,5 @@
-"""Employers: saving one edited in the admin, and its cases' copy of its sector.
+"""Employers: saving one edited in the admin, its cases' copy of its sector, and assigning
+all its unassigned meldingen at once (the surge view).
 
 A case keeps a copy of its employer's sector (`Case.sector_code`, counted per day by
 `cases.rollups`). When an employer's sector changes, here or while identifying it
@@ -7,13 +8,16 @@ A case keeps a copy of its employer's sector (`Case.sector_code`, counted per da
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cases import rollups
+from cases.employers import unassigned_of
+from cases.errors import ServiceError, StaleVersionError
 from cases.events import record_event
-from cases.models import Employer, EventKind
+from cases.models import Case, Employer, EventKind
 from cases.types import Actor
 
 
@@ -47,3 +51,43 @@ def employer_save(*, employer: Employer, actor: Actor, fields: Sequence[str]) ->
                     data={"employer_id": employer.pk, "fields": sorted(fields)},
                 )
     return employer
+
+
+def employer_assign_unassigned(
+    *, employer: Employer, actor: Actor, assignee: Actor, versions: Mapping[str, int | None]
+) -> list[Case]:
+    """Assign the unassigned meldingen of `employer` (all its establishments) that the team
+    leader saw on the surge view (`versions`: reference -> the version shown) to `assignee`.
+
+    Each case goes through the workflow table's "assign" (`triage.case_assign`: its lock,
+    version check, rule and Event), in one transaction and in the order of their ids, so
+    two team leaders assigning overlapping sets lock the rows in the same order. All or
+    nothing: a case assigned, changed or added meanwhile refuses the whole action, with a
+    Dutch message that says which."""
+    from cases.services.triage import case_assign
+
+    if not versions:
+        raise ServiceError(_("There are no unassigned cases to assign."), code="invalid")
+    with transaction.atomic():
+        current = dict(unassigned_of(employer).order_by("pk").values_list("reference", "pk"))
+        gone = sorted(set(versions) - set(current))
+        if gone:
+            raise StaleVersionError(
+                _(
+                    "Meanwhile, {references} has been assigned or changed. Look at the "
+                    "current list and try again."
+                ).format(references=", ".join(gone))
+            )
+        added = sorted(set(current) - set(versions))
+        if added:
+            raise StaleVersionError(
+                _(
+                    "Meanwhile, {references} has come in for this employer. Look at the "
+                    "current list and try again."
+                ).format(references=", ".join(added))
+            )
+        ordered = sorted(current.items(), key=lambda item: item[1])
+        return [
+            case_assign(case=pk, actor=actor, version=versions[reference], assignee=assignee)
+            for reference, pk in ordered
+        ]

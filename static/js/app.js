@@ -1,6 +1,7 @@
 /* Progressive enhancement only: every page works without this file.
  * - the error summary takes focus, and its links focus the field they name;
- * - the intake form lists the registered establishments of a typed KvK number.
+ * - the intake form lists the registered establishments of a typed KvK number, and says when
+ *   the employer has a repeat signal.
  */
 (function () {
   "use strict";
@@ -61,6 +62,17 @@
     return fieldset;
   }
 
+  function repeatSignal(box, reasons) {
+    var note = element("div", { "class": "message message--warning repeat-signal", "data-testid": "repeat-signal" });
+    var title = element("p");
+    title.appendChild(element("strong", {}, box.dataset.repeat));
+    note.appendChild(title);
+    var list = element("ul");
+    reasons.forEach(function (reason) { list.appendChild(element("li", {}, reason)); });
+    note.appendChild(list);
+    return note;
+  }
+
   function employerLookup() {
     var box = document.getElementById("employer-lookup");
     var kvk = document.getElementById("id_kvk_number");
@@ -78,6 +90,9 @@
         if (!data || value !== kvk.value.trim()) { return; }
         if (data.employers.length) {
           box.replaceChildren(establishmentList(box, data));
+          if (data.repeat_signal && data.repeat_signal.length) {
+            box.appendChild(repeatSignal(box, data.repeat_signal));
+          }
         } else {
           box.replaceChildren(element("p", { "class": "field__help" }, box.dataset.unknown));
         }

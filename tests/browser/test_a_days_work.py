@@ -160,6 +160,9 @@ def _cases_for_every_page(inspector: Any, supervisor: Any) -> dict[str, Case]:
         "queue": intake(supervisor),
     }
     add_agreement(cases["called"], inspector, description="Alle kantoorfuncties werken thuis.")
+    # A third melding about the long-named employer, in the intake queue: a repeat signal on
+    # its pages, and something to assign on the surge view.
+    intake(supervisor, employer=long)
     return cases
 
 
@@ -174,6 +177,8 @@ def _pages(cases: dict[str, Case], team_leader: bool) -> dict[str, str]:
         "not-found": "/meldingen/TW-1999-00001/",
     }
     pages.update({f"case-{name}": f"/meldingen/{c.reference}/" for name, c in cases.items()})
+    # The employer page: the long name, with a call, an agreement, and the repeat signal.
+    pages["employer"] = f"/werkgevers/{cases['called'].employer_id}/"
     if team_leader:
         pages.update(
             {
@@ -182,6 +187,7 @@ def _pages(cases: dict[str, Case], team_leader: bool) -> dict[str, str]:
                 "dashboard-known-on": "/dashboard/?received_after=2021-01-25"
                 f"&received_before=2021-04-09&known_on={timezone.localdate().isoformat()}",
                 "snapshots": "/dashboard/cijfers/",
+                "surge": "/werkgevers/drukte/",
             }
         )
     else:
