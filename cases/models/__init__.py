@@ -1,5 +1,6 @@
 """The domain model, a module per part; everything is importable from `cases.models`."""
 
+from cases.models.batches import BatchKind, LetterBatch, LetterBatchItem
 from cases.models.case import Case, Melder, ReferenceCounter
 from cases.models.choices import (
     CLOSE_OUTCOMES,
@@ -36,6 +37,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "AppendOnlyError",
+    "BatchKind",
     "Call",
     "Case",
     "Channel",
@@ -52,6 +54,8 @@ __all__ = [
     "FigureSnapshot",
     "InspectorProfile",
     "Letter",
+    "LetterBatch",
+    "LetterBatchItem",
     "Melder",
     "Outcome",
     "ReferenceCounter",
