@@ -11,40 +11,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from cases import batch_selectors, services
 from cases.models import EventKind, Letter, LetterBatchItem, State
 from cases.services import batches
-from tests.helpers import add_agreement, case_in_state, fresh, new_events, last_event_pk
-
-A4 = (595.28, 841.89)
-
-
-def pdf_of(pages: int, width: float) -> bytes:
-    """A PDF of `pages` blank pages, `width` points wide (so each letter is recognisable in
-    the joined PDF by its page width)."""
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=width, height=A4[1])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def issued(inspector: Any, *, pages: int = 1, width: float = A4[0]) -> Any:
-    """A case whose agreements were confirmed with a letter of `pages` pages."""
-    case = case_in_state(State.EMPLOYER_CALLED, inspector=inspector)
-    add_agreement(case, inspector)
-    case = fresh(case)
-    services.case_confirm_agreements(
-        case=case,
-        actor=inspector,
-        version=case.version,
-        letter_pdf=pdf_of(pages, width),
-        template_version="test",
-    )
-    return fresh(case)
+from tests.batch_helpers import A4, issued, pdf_of
+from tests.helpers import case_in_state, fresh, last_event_pk, new_events
 
 
 def params(**values: Any) -> QueryDict:
@@ -60,9 +33,7 @@ def params(**values: Any) -> QueryDict:
 
 def test_print_batch_joins_the_letters_each_starting_on_an_odd_page(inspector, supervisor):
     lengths = [1, 2, 3, 1, 2]
-    cases = [
-        issued(inspector, pages=n, width=500 + 10 * i) for i, n in enumerate(lengths)
-    ]
+    cases = [issued(inspector, pages=n, width=500 + 10 * i) for i, n in enumerate(lengths)]
     batch = batches.print_batch_create(actor=supervisor, params=params())
     assert [i.case_id for i in batch.items.order_by("position")] == sorted(
         (c.pk for c in cases), key=lambda pk: next(c.reference for c in cases if c.pk == pk)
@@ -95,9 +66,7 @@ def test_print_batch_download_is_an_event_per_letter(inspector, supervisor):
     assert {e.data["batch_id"] for e in events} == {batch.pk}
 
 
-def test_print_batch_takes_each_cases_current_unsent_letter_by_filter(
-    inspector, supervisor
-):
+def test_print_batch_takes_each_cases_current_unsent_letter_by_filter(inspector, supervisor):
     one, two, sent = (issued(inspector) for _ in range(3))
     # A second version of `one`: only that one is printed, not the version it replaced.
     services.letter_regenerate(
@@ -156,7 +125,11 @@ def fresh_batch(batch: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("days", "message"),
-    [(1, "in de toekomst"), (-400, "vóór de datum van de nieuwste brief"), (None, "Vul de verzenddatum in")],
+    [
+        (1, "in de toekomst"),
+        (-400, "vóór de datum van de nieuwste brief"),
+        (None, "Vul de verzenddatum in"),
+    ],
 )
 def test_a_wrong_date_refuses_the_batch(inspector, supervisor, days, message):
     cases = [issued(inspector) for _ in range(2)]
@@ -181,9 +154,7 @@ def test_a_letter_sent_or_replaced_meanwhile_refuses_the_whole_batch(inspector, 
     )
     since = last_event_pk()
     with pytest.raises(services.InvalidStateError, match=one.reference):
-        batches.print_batch_mark_sent(
-            batch=batch, actor=supervisor, sent_at=timezone.localdate()
-        )
+        batches.print_batch_mark_sent(batch=batch, actor=supervisor, sent_at=timezone.localdate())
     assert not Letter.objects.filter(case__in=[two, three], sent_at__isnull=False).exists()
     assert new_events(since) == []
 
@@ -197,9 +168,7 @@ def test_a_letter_sent_or_replaced_meanwhile_refuses_the_whole_batch(inspector, 
         template_version="test",
     )
     with pytest.raises(services.InvalidStateError, match="nieuwere versie"):
-        batches.print_batch_mark_sent(
-            batch=later, actor=supervisor, sent_at=timezone.localdate()
-        )
+        batches.print_batch_mark_sent(batch=later, actor=supervisor, sent_at=timezone.localdate())
     assert not Letter.objects.filter(case__in=[two, three], sent_at__isnull=False).exists()
 
 
