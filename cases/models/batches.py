@@ -20,7 +20,7 @@ from cases.models.handling import Letter
 
 class BatchKind(models.TextChoices):
     PRINT = "print", _("Print batch")
-    REGENERATE = "regenerate", _("Regeneration")
+    REGENERATE = "regenerate", _("New versions")
 
 
 class LetterBatch(models.Model):
