@@ -6,70 +6,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0016_precomputed_columns_required_and_indexed'),
+        ("cases", "0016_precomputed_columns_required_and_indexed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('intake', 'Case registered'), ('assigned', 'Assigned'), ('take_into_investigation', 'Taken into investigation'), ('decline', 'Not taken into investigation'), ('call_attempt', 'Call attempt without answer'), ('call', 'Spoke with employer'), ('record_call', 'Employer called'), ('employer_identified', 'Employer identified'), ('agreement_added', 'Agreement added'), ('agreement_changed', 'Agreement changed'), ('agreement_status', 'Agreement status changed'), ('confirm_agreements', 'Agreements confirmed by letter'), ('letter_generated', 'Letter generated'), ('letter_downloaded', 'Letter downloaded'), ('letter_sent', 'Letter sent'), ('letter_batch', 'Letters selected for bulk work'), ('close', 'Closed'), ('reopen', 'Reopened'), ('melder_viewed', 'Complainant or case details viewed'), ('case_edited', 'Case changed'), ('employer_edited', 'Employer changed'), ('export', 'Export created'), ('role_changed', 'Role changed'), ('user_changed', 'User changed'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in attempt'), ('login_locked', 'Sign-in locked after too many failed attempts'), ('two_factor_enrolled', 'Two-factor sign-in set up'), ('two_factor_reset', 'Two-factor sign-in reset'), ('password_set', 'Password set by someone else'), ('password_changed', 'Password changed'), ('role_grant_acknowledged', 'Role grant acknowledged'), ('access_request', 'Access request answered'), ('logout', 'Signed out'), ('anonymised', 'Personal data anonymised'), ('figures_frozen', 'Figures recorded'), ('api_token_created', 'API token created'), ('api_token_revoked', 'API token revoked'), ('api_token_used', 'API token used')], max_length=40, verbose_name='kind'),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("intake", "Case registered"),
+                    ("assigned", "Assigned"),
+                    ("take_into_investigation", "Taken into investigation"),
+                    ("decline", "Not taken into investigation"),
+                    ("call_attempt", "Call attempt without answer"),
+                    ("call", "Spoke with employer"),
+                    ("record_call", "Employer called"),
+                    ("employer_identified", "Employer identified"),
+                    ("agreement_added", "Agreement added"),
+                    ("agreement_changed", "Agreement changed"),
+                    ("agreement_status", "Agreement status changed"),
+                    ("confirm_agreements", "Agreements confirmed by letter"),
+                    ("letter_generated", "Letter generated"),
+                    ("letter_downloaded", "Letter downloaded"),
+                    ("letter_sent", "Letter sent"),
+                    ("letter_batch", "Letters selected for bulk work"),
+                    ("close", "Closed"),
+                    ("reopen", "Reopened"),
+                    ("melder_viewed", "Complainant or case details viewed"),
+                    ("case_edited", "Case changed"),
+                    ("employer_edited", "Employer changed"),
+                    ("export", "Export created"),
+                    ("role_changed", "Role changed"),
+                    ("user_changed", "User changed"),
+                    ("login", "Signed in"),
+                    ("login_failed", "Failed sign-in attempt"),
+                    ("login_locked", "Sign-in locked after too many failed attempts"),
+                    ("two_factor_enrolled", "Two-factor sign-in set up"),
+                    ("two_factor_reset", "Two-factor sign-in reset"),
+                    ("password_set", "Password set by someone else"),
+                    ("password_changed", "Password changed"),
+                    ("role_grant_acknowledged", "Role grant acknowledged"),
+                    ("access_request", "Access request answered"),
+                    ("logout", "Signed out"),
+                    ("anonymised", "Personal data anonymised"),
+                    ("figures_frozen", "Figures recorded"),
+                    ("api_token_created", "API token created"),
+                    ("api_token_revoked", "API token revoked"),
+                    ("api_token_used", "API token used"),
+                ],
+                max_length=40,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='LetterBatch',
+            name="LetterBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('print', 'Print batch'), ('regenerate', 'New versions')], max_length=12, verbose_name='kind')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('filter_query', models.CharField(blank=True, max_length=4000, verbose_name='filter')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('sent_at', models.DateField(blank=True, null=True, verbose_name='sent on')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('sent_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded as sent by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("print", "Print batch"), ("regenerate", "New versions")],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "filter_query",
+                    models.CharField(blank=True, max_length=4000, verbose_name="filter"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("sent_at", models.DateField(blank=True, null=True, verbose_name="sent on")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "sent_recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded as sent by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'letter batch',
-                'verbose_name_plural': 'letter batches',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "letter batch",
+                "verbose_name_plural": "letter batches",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='LetterBatchItem',
+            name="LetterBatchItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position')),
-                ('chunk', models.PositiveIntegerField(default=0, verbose_name='chunk')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='cases.letterbatch')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
-                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.letter')),
-                ('new_letter', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.letter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="position")),
+                ("chunk", models.PositiveIntegerField(default=0, verbose_name="chunk")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="cases.letterbatch",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "letter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.letter",
+                    ),
+                ),
+                (
+                    "new_letter",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.letter",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'letter in a batch',
-                'verbose_name_plural': 'letters in a batch',
-                'ordering': ['batch', 'position'],
+                "verbose_name": "letter in a batch",
+                "verbose_name_plural": "letters in a batch",
+                "ordering": ["batch", "position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='letterbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['print', 'regenerate'])), name='letter_batch_kind_known'),
+            model_name="letterbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["print", "regenerate"])),
+                name="letter_batch_kind_known",
+            ),
         ),
         migrations.AddIndex(
-            model_name='letterbatchitem',
-            index=models.Index(fields=['batch', 'chunk', 'done_at'], name='cases_lette_batch_i_abad5e_idx'),
+            model_name="letterbatchitem",
+            index=models.Index(
+                fields=["batch", "chunk", "done_at"], name="cases_lette_batch_i_abad5e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='letterbatchitem',
-            constraint=models.UniqueConstraint(fields=('batch', 'case'), name='letter_batch_item_case'),
+            model_name="letterbatchitem",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "case"), name="letter_batch_item_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='letterbatchitem',
-            constraint=models.UniqueConstraint(fields=('batch', 'position'), name='letter_batch_item_position'),
+            model_name="letterbatchitem",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "position"), name="letter_batch_item_position"
+            ),
         ),
     ]
