@@ -1,6 +1,9 @@
-"""Benchmark B3 (docs: QUALITY.md): one confirmation letter through the app vs WeasyPrint.
+"""Benchmark B3 (docs: QUALITY.md): one confirmation letter through the app vs WeasyPrint,
+and (with --bulk) letters in bulk: regeneration on 1 and 2 workers, memory, a killed worker,
+the print batch.
 
     .venv/bin/python bench/letter.py [--runs 10] [--out letter.pdf]
+    .venv/bin/python bench/letter.py --bulk [--letters 545] [--small 50]
 
 "app" = `cases.letters.render_confirmation_letter(case)`: the allow-listed context read from the
 database, the Django template, and WeasyPrint inside the URL sandbox (PDF/A-2a, tagged).
@@ -12,6 +15,15 @@ runs before rendering (`cases.letter_checks.issuing_problems`: due dates, addres
 measured with the font, glyphs, the leak guard). Runs are interleaved; the
 medians, the ratio (app / reference, goal ≤ 1.2) and the peak RSS of this process are printed.
 Uses a temporary SQLite database and document folder, removed at the end.
+
+--bulk (bench/letter_bulk.py) creates `--letters` issued, unsent letters through the services
+(intake, call, agreement, `issue_confirmation_letter`), then regenerates them all as one
+background job with real `manage.py db_worker` processes, recycled after a few tasks: on 1
+worker, then on 2 (the ratio of the wall times shows whether both cores are used); a job of
+`--small` letters and the full job compare the workers' peak RSS (goal: within 20%); a job
+whose workers are killed (SIGKILL) halfway, resumed with `manage.py resume_letter_batches`,
+must end with exactly one new version per letter; and the print batch of all letters is
+joined, timed against reading the same stored bytes, with its page count checked.
 """
 
 from __future__ import annotations
@@ -126,7 +138,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--out", type=Path, help="also write the app's letter to this file")
+    parser.add_argument("--bulk", action="store_true", help="letters in bulk (see above)")
+    parser.add_argument("--letters", type=int, default=545)
+    parser.add_argument("--small", type=int, default=50)
+    parser.add_argument("--max-tasks", type=int, default=2, help="tasks before a worker recycles")
     args = parser.parse_args()
+    if args.bulk:
+        from bench.letter_bulk import run_bulk
+
+        return run_bulk(letters=args.letters, small=args.small, max_tasks=args.max_tasks)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-letter-"))
     try:

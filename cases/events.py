@@ -38,6 +38,8 @@ ALLOWED_DATA_KEYS = frozenset(
         "status",
         "previous_status",
         "letter_id",
+        "batch_id",
+        "kind",
         "letter_number",
         "sha256",
         "template_version",

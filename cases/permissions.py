@@ -133,6 +133,12 @@ def can_regenerate_letter(user: AnyUser | None, case: Case | None = None) -> boo
     return is_supervisor(user)
 
 
+def can_run_letter_batches(user: AnyUser | None) -> bool:
+    """Bulk work on letters (print batches for the mailroom, regenerating letters by filter):
+    team leaders, who may regenerate and send every case's letter."""
+    return is_supervisor(user)
+
+
 def can_view_dashboard(user: AnyUser | None) -> bool:
     return is_supervisor(user)
 

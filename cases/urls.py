@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from cases import (
+    batch_views,
     case_views,
     dashboard_views,
     employer_views,
@@ -76,5 +77,25 @@ urlpatterns = [
         "meldingen/<str:reference>/brieven/<int:number>/",
         letter_views.letter_download,
         name="letter_download",
+    ),
+    # Bulk work on letters: print batches and regeneration (cases/batch_views.py)
+    path("brieven/", batch_views.letter_batches, name="letter_batches"),
+    path("brieven/nieuw/", batch_views.letter_batch_create, name="letter_batch_create"),
+    path("brieven/batches/<int:pk>/", batch_views.letter_batch_detail, name="letter_batch_detail"),
+    path(
+        "brieven/batches/<int:pk>/voortgang/",
+        batch_views.letter_batch_progress,
+        name="letter_batch_progress",
+    ),
+    path("brieven/batches/<int:pk>/pdf/", batch_views.letter_batch_pdf, name="letter_batch_pdf"),
+    path(
+        "brieven/batches/<int:pk>/verzonden/",
+        batch_views.letter_batch_mark_sent,
+        name="letter_batch_mark_sent",
+    ),
+    path(
+        "brieven/batches/<int:pk>/hervatten/",
+        batch_views.letter_batch_resume,
+        name="letter_batch_resume",
     ),
 ]

@@ -388,7 +388,84 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": 999999},
         label="does not exist",
     ),
+    # Letters in bulk (cases/batch_views.py): team leaders only
+    Row(
+        "letter_batches",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+    ),
+    Row(
+        "letter_batch_create",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        data=lambda w: {"kind": "print", "filter": ""},
+    ),
+    Row(
+        "letter_batch_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+        kwargs=lambda w: {"pk": _print_batch(w).pk},
+    ),
+    Row(
+        "letter_batch_detail",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"pk": 999999},
+        label="does not exist",
+    ),
+    Row(
+        "letter_batch_progress",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+        kwargs=lambda w: {"pk": _regeneration(w).pk},
+    ),
+    Row(
+        "letter_batch_pdf",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+        kwargs=lambda w: {"pk": _print_batch(w).pk},
+    ),
+    Row(
+        "letter_batch_pdf",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"pk": _regeneration(w).pk},
+        label="not a print batch",
+    ),
+    Row(
+        "letter_batch_mark_sent",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        kwargs=lambda w: {"pk": _print_batch(w).pk},
+        data=lambda w: {"sent_at": timezone.localdate().isoformat()},
+    ),
+    Row(
+        "letter_batch_resume",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
+        kwargs=lambda w: {"pk": _regeneration(w).pk},
+    ),
 ]
+
+
+def _print_batch(w: World) -> Any:
+    """A print batch of one issued letter (a real one-page PDF)."""
+    from tests.batch_helpers import print_batch
+
+    return print_batch(w.inspector, w.supervisor)
+
+
+def _regeneration(w: World) -> Any:
+    """A bulk regeneration job of one letter (not run: no worker in these tests)."""
+    from django.http import QueryDict
+
+    from cases.services import batches
+    from tests.batch_helpers import issued
+
+    case = issued(w.inspector)
+    return batches.regeneration_create(
+        actor=w.supervisor, params=QueryDict(f"q={case.reference}"), reason="Typefout"
+    )
 
 
 def _figure_snapshot(w: World) -> Any:

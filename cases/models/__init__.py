@@ -1,5 +1,6 @@
 """The domain model, a module per part; everything is importable from `cases.models`."""
 
+from cases.models.batches import BatchKind, LetterBatch, LetterBatchItem
 from cases.models.case import Case, Melder, ReferenceCounter
 from cases.models.choices import (
     CLOSE_OUTCOMES,
@@ -38,6 +39,7 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "AppendOnlyError",
+    "BatchKind",
     "Call",
     "Case",
     "Channel",
@@ -56,6 +58,8 @@ __all__ = [
     "FormOfAddress",
     "InspectorProfile",
     "Letter",
+    "LetterBatch",
+    "LetterBatchItem",
     "Melder",
     "Outcome",
     "ReferenceCounter",

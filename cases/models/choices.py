@@ -150,6 +150,7 @@ class EventKind(models.TextChoices):
     LETTER_CHECKED = "letter_checked", _("Letter checked before issuing")
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     LETTER_SENT = "letter_sent", _("Letter sent")
+    LETTER_BATCH = "letter_batch", _("Letters selected for bulk work")
     CLOSE = "close", _("Closed")
     REOPEN = "reopen", _("Reopened")
     MELDER_VIEWED = "melder_viewed", _("Complainant or case details viewed")

@@ -1,7 +1,8 @@
 /* Progressive enhancement only: every page works without this file.
  * - the error summary takes focus, and its links focus the field they name;
  * - the intake form lists the registered establishments of a typed KvK number, and says when
- *   the employer has a repeat signal.
+ *   the employer has a repeat signal;
+ * - a bulk regeneration job's page follows its progress, and shows the result when done.
  */
 (function () {
   "use strict";
@@ -102,8 +103,32 @@
     kvk.addEventListener("change", function () { show(kvk.value.trim()); });
   }
 
+  function batchProgress() {
+    var panel = document.querySelector("[data-batch-progress][data-running]");
+    if (!panel || !window.fetch) { return; }
+    var bar = panel.querySelector("[data-progress-bar]");
+    var text = panel.querySelector("[data-progress-text]");
+    function poll() {
+      fetch(panel.dataset.batchProgress, {
+        headers: { Accept: "application/json" }, credentials: "same-origin"
+      }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (data) {
+        if (!data) { return; }
+        if (data.finished) { window.location.reload(); return; }
+        bar.value = data.done + data.failed;
+        var line = text.dataset.template.replace("{done}", data.done)
+          .replace("{failed}", data.failed).replace("{pending}", data.pending);
+        if (text.textContent !== line) { text.textContent = line; }
+        window.setTimeout(poll, 3000);
+      }).catch(function () { window.setTimeout(poll, 10000); });
+    }
+    window.setTimeout(poll, 3000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     errorSummary();
     employerLookup();
+    batchProgress();
   });
 }());
