@@ -32,6 +32,7 @@ from cases.dashboard.presentation import present
 from cases.filters import filtered_cases, panel_context
 from cases.models import FigureSnapshot
 from cases.types import AuthenticatedRequest
+from cases.views import export_links
 
 SNAPSHOTS_PER_PAGE = 50
 
@@ -57,6 +58,15 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         figures = figures_for(request.user, case_filter, cases, today)
         context.update(
             params=params.urlencode(),
+            exports=export_links(
+                request.user,
+                "dashboard_export",
+                params.urlencode(),
+                note=_(
+                    "Every figure and breakdown on this page, each table on a sheet of its "
+                    "own, with the filter and the reference date. Your export is recorded."
+                ),
+            ),
             board=present(figures, params, start=start, end=end),
             description=describe_filter(case_filter),
             only_period=only_period(params),

@@ -50,6 +50,8 @@ ALLOWED_DATA_KEYS = frozenset(
         "username",
         "filter",
         "rows",
+        "export",
+        "format",
         "snapshot_id",
         "client_id",
         "token_prefix",
