@@ -136,3 +136,80 @@ def test_no_per_row_queries(teamleider_client: Client) -> None:
             download(teamleider_client, export_url("alle", "csv", query))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# ---------------------------------------------------------------------------
+# The dashboard export
+
+
+def _dashboard_url(fmt: str, query: str) -> str:
+    return f"{reverse('dashboard_export', args=[fmt])}?{query}"
+
+
+def _sections(rows: list[list[str]]) -> dict[str, list[list[str]]]:
+    """The CSV's sections after its top lines: title -> header and rows."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for row in rows[5:]:  # four top lines and an empty one
+        if not row:
+            current = None
+        elif current is None:
+            current = sections[row[0]] = []
+        else:
+            current.append(row)
+    return sections
+
+
+def test_dashboard_csv_has_every_breakdown_under_filter_and_date(
+    teamleider_client: Client,
+) -> None:
+    since = last_event_pk()
+    rows = csv_rows(download(teamleider_client, _dashboard_url("csv", KAMERBRIEF)))
+    assert rows[0] == ["Cijfers over meldingen over thuiswerken"]
+    assert rows[1][0] == "Filter"
+    assert "25 januari 2021" in rows[1][1] and "9 april 2021" in rows[1][1]
+    assert rows[2][0] == "Peildatum"
+    assert rows[2][1].startswith("stand per ")
+    assert rows[3][0] == "Tekst voor het ministerie" and "746" in rows[3][1]
+    sections = _sections(rows)
+    assert list(sections) == [
+        "Cijfers",
+        "Niet in onderzoek, per reden",
+        "Per status",
+        "Per sector",
+        "Per behandelaar",
+        "Per week",
+    ]
+    figures = {row[0]: int(row[1]) for row in sections["Cijfers"][1:]}
+    assert figures["Ontvangen"] == 746
+    assert figures["In onderzoek genomen"] == 627
+    assert figures["Enkel ‘niet mogen thuiswerken’"] == 545
+    for title in ("Per status", "Per sector", "Per behandelaar", "Per week"):
+        assert sum(int(row[-1]) for row in sections[title][1:]) == 746, title
+    declined = sum(int(row[1]) for row in sections["Niet in onderzoek, per reden"][1:])
+    assert declined == figures["Niet in onderzoek genomen"]
+    [event] = new_events(since)
+    assert event.kind == EventKind.EXPORT
+    assert event.data["export"] == "dashboard" and event.data["filter"] == KAMERBRIEF
+    assert event.data["rows"] == sum(len(rows) - 1 for rows in sections.values())
+
+
+def test_dashboard_xlsx_sheet_per_breakdown(teamleider_client: Client) -> None:
+    book = Workbook(download(teamleider_client, _dashboard_url("xlsx", KAMERBRIEF)))
+    assert book.sheet_names == [
+        "Cijfers",
+        "Niet in onderzoek, per reden",
+        "Per status",
+        "Per sector",
+        "Per behandelaar",
+        "Per week",
+    ]
+    for index in range(len(book.sheet_names)):
+        rows = book.rows(index)
+        assert rows[1][0] == "Filter" and "25 januari 2021" in rows[1][1]
+        assert rows[2][0] == "Peildatum"
+        assert "<f>" not in book.sheet_xml(index)
+    figures = {row[0]: int(row[1]) for row in book.rows(0)[5:]}
+    assert (figures["Ontvangen"], figures["In onderzoek genomen"]) == (746, 627)
+    assert figures["Enkel ‘niet mogen thuiswerken’"] == 545
+    assert sum(int(row[-1]) for row in book.rows(2)[5:]) == 746

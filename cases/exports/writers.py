@@ -105,7 +105,7 @@ def xlsx_chunks(sheets: Sequence[Sheet], top: Sequence[Sequence[Value]] = ()) ->
         workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         cells = _SheetWriter(workbook)
         for sheet in sheets:
-            worksheet = workbook.add_worksheet(sheet.name[:31])
+            worksheet = workbook.add_worksheet(sheet.name[:31].strip())
             for col, width in enumerate(sheet.widths):
                 worksheet.set_column(col, col, width)
             for number, line in enumerate(top):
