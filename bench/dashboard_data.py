@@ -162,7 +162,7 @@ WHERE c.state IN ('employer_called','agreements_confirmed') OR (c.state = 'close
 AGREEMENTS = """
 INSERT INTO cases_agreement (case_id, description, due_date, status, status_changed_at,
     created_at, created_by_id)
-SELECT c.id, 'Afspraak ' || n, (c.investigated_at AT TIME ZONE %(tz)s)::date + 14 * n + 2,
+SELECT c.id, 'Afspraak ' || n, (c.investigated_at AT TIME ZONE %(tz)s)::date + (14 * n + 2)::int,
     CASE WHEN c.state = 'closed' OR (c.state = 'agreements_confirmed' AND (c.id + n) %% 3 = 0)
         THEN 'nagekomen' ELSE 'open' END,
     NULL, c.investigated_at + interval '2 days', COALESCE(c.assignee_id, %(registrar)s)

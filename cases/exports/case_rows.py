@@ -133,6 +133,8 @@ class Labels:
             pk__in=Case.objects.filter(assignee__isnull=False).values("assignee_id")
         )
         self.people = {u.pk: u.get_full_name() or u.get_username() for u in users}
+        self.zone = timezone.get_current_timezone()  # once, not per row
+        self.yes_no = (str(_("No")), str(_("Yes")))
         self.received = STATE_CODES[State.RECEIVED]
         self.investigating = STATE_CODES[State.UNDER_INVESTIGATION]
 
@@ -169,9 +171,10 @@ class Labels:
             letter_sent,
         ) = values
         overdue = self.overdue(state, triage_due, call_due, agreement_due)
+        zone = self.zone
         return [
             reference,
-            timezone.localtime(received_at).replace(tzinfo=None),
+            received_at.astimezone(zone).replace(tzinfo=None),
             self.channel.get(channel, ""),
             self.topic_text(mask),
             self.state.get(state, ""),
@@ -180,11 +183,11 @@ class Labels:
             employer,
             kvk,
             self.people.get(assignee, "") if assignee else "",
-            timezone.localdate(investigated_at) if investigated_at else None,
+            investigated_at.astimezone(zone).date() if investigated_at else None,
             triage_due,
             call_due,
             agreement_due,
-            str(_("Yes") if overdue else _("No")),
+            self.yes_no[overdue],
             calls,
             agreements,
             letter_sent,
