@@ -174,7 +174,7 @@ def test_dashboard_csv_has_every_breakdown_under_filter_and_date(
     sections = _sections(rows)
     assert list(sections) == [
         "Cijfers",
-        "Niet in onderzoek, per reden",
+        "Niet in onderzoek, per uitkomst",
         "Per status",
         "Per sector",
         "Per behandelaar",
@@ -186,7 +186,7 @@ def test_dashboard_csv_has_every_breakdown_under_filter_and_date(
     assert figures["Enkel ‘niet mogen thuiswerken’"] == 545
     for title in ("Per status", "Per sector", "Per behandelaar", "Per week"):
         assert sum(int(row[-1]) for row in sections[title][1:]) == 746, title
-    declined = sum(int(row[1]) for row in sections["Niet in onderzoek, per reden"][1:])
+    declined = sum(int(row[1]) for row in sections["Niet in onderzoek, per uitkomst"][1:])
     assert declined == figures["Niet in onderzoek genomen"]
     [event] = new_events(since)
     assert event.kind == EventKind.EXPORT
@@ -198,7 +198,7 @@ def test_dashboard_xlsx_sheet_per_breakdown(teamleider_client: Client) -> None:
     book = Workbook(download(teamleider_client, _dashboard_url("xlsx", KAMERBRIEF)))
     assert book.sheet_names == [
         "Cijfers",
-        "Niet in onderzoek, per reden",
+        "Niet in onderzoek, per uitkomst",
         "Per status",
         "Per sector",
         "Per behandelaar",

@@ -65,7 +65,7 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
     )
     return [
         headline,
-        _cells(_("Not investigated, by reason"), _("Reason"), board.declined),
+        _cells(_("Not investigated, by outcome"), _("Outcome"), board.declined),
         _cells(_("Per status"), _("Status"), board.states),
         _cells(_("Per sector"), _("Sector"), board.sectors),
         _cells(_("Per assignee"), _("Assignee"), board.inspectors),
