@@ -129,9 +129,7 @@ class Labels:
         self.channel = {code: str(Channel(c).label) for c, code in CHANNEL_CODES.items()}
         self.topics = [(1 << t.bit, t.label) for t in Topic.objects.only("bit", "label")]
         self.sectors = {s.code: str(s) for s in Sector.objects.only("code", "name")}
-        users = get_user_model().objects.filter(
-            pk__in=Case.objects.filter(assignee__isnull=False).values("assignee_id")
-        )
+        users = get_user_model().objects.only("pk", "username", "first_name", "last_name")
         self.people = {u.pk: u.get_full_name() or u.get_username() for u in users}
         self.zone = timezone.get_current_timezone()  # once, not per row
         self.yes_no = (str(_("No")), str(_("Yes")))
