@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -80,7 +81,10 @@ def case_export(request: AuthenticatedRequest, scope: str, fmt: str) -> HttpResp
                 "Excel holds at most %(max)s rows per sheet and this list has %(rows)s cases. "
                 "Narrow the filter or export it as CSV."
             )
-            % {"max": f"{XLSX_MAX_ROWS - 1:n}", "rows": f"{rows:n}"},
+            % {
+                "max": number_format(XLSX_MAX_ROWS - 1, force_grouping=True),
+                "rows": number_format(rows, force_grouping=True),
+            },
         )
         return redirect(back)
     params = canonical_params(case_filter)

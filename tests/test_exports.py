@@ -151,3 +151,24 @@ def test_my_cases_export_holds_only_mine(client: Client, supervisor: Any, inspec
     intake_refs = {row[0] for row in csv_rows(download(client, export_url("intake", "csv")))[1:]}
     assert mine.reference not in intake_refs and other.reference not in intake_refs
     assert len(intake_refs) == 1
+
+
+@pytest.mark.django_db
+def test_xlsx_too_large_for_a_sheet_is_refused(
+    client: Client, supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cases import export_views
+
+    monkeypatch.setattr(export_views, "XLSX_MAX_ROWS", 3)  # a header and two rows
+    for _ in range(3):
+        intake(supervisor)
+    client.force_login(supervisor)
+    since = last_event_pk()
+    response = client.get(export_url("alle", "xlsx"), follow=True)
+    assert response.redirect_chain[0][0].startswith(reverse("all_cases"))
+    page = response.content.decode()
+    assert escape("Excel kan hoogstens 2 rijen per blad bevatten") in page
+    assert escape("deze lijst heeft 3 meldingen") in page
+    assert not new_events(since)
+    rows = csv_rows(download(client, export_url("alle", "csv")))  # CSV has no limit
+    assert len(rows) == 4
