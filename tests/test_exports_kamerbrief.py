@@ -7,6 +7,8 @@ out of the zip), never with the code that wrote them.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
@@ -17,7 +19,7 @@ from django.utils import timezone
 
 from cases.exports.case_rows import COLUMNS
 from cases.models import Case, EventKind, Melder, Topic
-from tests.helpers import KAMERBRIEF, last_event_pk, new_events
+from tests.helpers import KAMERBRIEF, get_dashboard, last_event_pk, new_events, number_by_testid
 from tests.spreadsheets import Workbook, csv_rows
 
 INVESTIGATED = [c.key for c in COLUMNS].index("investigated")
@@ -184,6 +186,11 @@ def test_dashboard_csv_has_every_breakdown_under_filter_and_date(
     assert figures["Ontvangen"] == 746
     assert figures["In onderzoek genomen"] == 627
     assert figures["Enkel ‘niet mogen thuiswerken’"] == 545
+    page = get_dashboard(teamleider_client, KAMERBRIEF)
+    assert figures["Werkgever herkende zich niet"] == number_by_testid(page, "count-not-recognised")
+    employers = re.search(r'data-testid="count-not-recognised-employers">(\d+) werkgever', page)
+    assert employers, "no number of employers on the dashboard"
+    assert figures["Werkgevers die zich niet herkenden"] == int(employers.group(1))
     for title in ("Per status", "Per sector", "Per behandelaar", "Per week"):
         assert sum(int(row[-1]) for row in sections[title][1:]) == 746, title
     declined = sum(int(row[1]) for row in sections["Niet in onderzoek, per uitkomst"][1:])

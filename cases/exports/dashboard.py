@@ -46,7 +46,14 @@ def dashboard_sheets(board: Dashboard) -> list[Sheet]:
     headline = Sheet(
         _("Figures"),
         [_("Figure"), _("Number"), _("Definition")],
-        [[cell.label, cell.count, cell.definition] for cell in board.headline],
+        [[cell.label, cell.count, cell.definition] for cell in board.headline]
+        + [
+            [
+                _("Employers that did not recognise themselves"),
+                board.figures.not_recognised_employers,
+                _("The number of different employers of those cases."),
+            ]
+        ],
         widths=[40, 12, 90],
     )
     weeks = Sheet(
