@@ -143,6 +143,25 @@ def run_child(*args: str) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def show(
+    size: int,
+    what: str,
+    result: dict[str, Any],
+    reference: dict[str, Any],
+    results: list[dict[str, Any]],
+) -> None:
+    """Print one measurement as soon as it is made (a long run shows its progress)."""
+    ratio = result["seconds"] / reference["seconds"]
+    first = result.get("first_byte")
+    print(
+        f"{size:9,} {what:10} {result['rows']:9,} {result['bytes'] / 1e6:7.1f} "
+        f"{result['seconds']:7.1f} {first if first is not None else 0:7.1f} "
+        f"{ratio:6.2f} {result['rss_before']:8.0f}M {result['peak']:8.0f}M",
+        flush=True,
+    )
+    results.append({"size": size, "what": what, **result, "ratio": ratio})
+
+
 def loadavg() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -192,21 +211,12 @@ def main() -> int:
             reference = run_child("reference")
             if reference["rows"] != size:
                 raise SystemExit(f"reference: {reference['rows']} rows, not {size}")
-            measured = [("reference", reference)]
+            show(size, "reference", reference, reference, results)
             for fmt in formats:
                 result = run_child("app", fmt)
                 if result["rows"] != size or (fmt == "csv" and result["lines"] != size + 1):
                     raise SystemExit(f"{fmt}: {result['rows']} rows / {result['lines']} lines")
-                measured.append((fmt, result))
-            for what, result in measured:
-                ratio = result["seconds"] / reference["seconds"]
-                first = result.get("first_byte")
-                print(
-                    f"{size:9,} {what:10} {result['rows']:9,} {result['bytes'] / 1e6:7.1f} "
-                    f"{result['seconds']:7.1f} {first if first is not None else 0:7.1f} "
-                    f"{ratio:6.2f} {result['rss_before']:8.0f}M {result['peak']:8.0f}M"
-                )
-                results.append({"size": size, "what": what, **result, "ratio": ratio})
+                show(size, fmt, result, reference, results)
     for fmt in formats:
         peaks = [r["peak"] for r in results if r["what"] == fmt]
         if len(peaks) > 1:
