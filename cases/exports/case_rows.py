@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -193,7 +195,19 @@ class Labels:
 
 
 def case_rows(cases: QuerySet[Case], sort: str | None, default_sort: str) -> Iterator[list[Value]]:
-    """The rows of a list export, streamed: constant memory whatever the number of cases."""
+    """The rows of a list export, streamed: constant memory whatever the number of cases.
+
+    On PostgreSQL the rows are read inside a (read-only) transaction: outside one, Django
+    declares its server-side cursor WITH HOLD, and PostgreSQL then computes the whole result
+    before the first row can leave. (An abandoned download rolls it back: nothing was
+    written.) SQLite reads without one, so that a long export does not hold off writers."""
     labels = Labels(timezone.localdate())
-    for values in export_queryset(cases, sort, default_sort).iterator(chunk_size=CHUNK_SIZE):
-        yield labels.row(values)
+    rows = export_queryset(cases, sort, default_sort)
+    reading = (
+        transaction.atomic(using=rows.db)
+        if connections[rows.db].vendor == "postgresql"
+        else nullcontext()
+    )
+    with reading:
+        for values in rows.iterator(chunk_size=CHUNK_SIZE):
+            yield labels.row(values)
