@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from cases import permissions
@@ -19,15 +20,19 @@ from cases.models import Case
 from cases.types import Actor, AnyUser
 
 View = Callable[..., HttpResponse]
+# A page, or a streamed download (StreamingHttpResponse).
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
-def role_required(check: Callable[[AnyUser], bool]) -> Callable[[View], View]:
+def role_required(
+    check: Callable[[AnyUser], bool],
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Signed in (else to the login page) and `check(user)` true (else 403)."""
 
-    def decorator(view: View) -> View:
+    def decorator(view: Callable[..., Response]) -> Callable[..., Response]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
             if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -36,6 +36,7 @@ from cases.dashboard.presentation import present
 from cases.filters import filtered_cases, panel_context
 from cases.models import FigureSnapshot
 from cases.types import AuthenticatedRequest
+from cases.views import export_links
 
 SNAPSHOTS_PER_PAGE = 50
 
@@ -97,6 +98,15 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         )
         context.update(
             params=params.urlencode(),
+            exports=export_links(
+                request.user,
+                "dashboard_export",
+                params.urlencode(),
+                note=_(
+                    "Every figure and breakdown on this page, each table on a sheet of its "
+                    "own, with the filter and the reference date. Your export is recorded."
+                ),
+            ),
             # As known on a past day, the figures do not link to the lists: those show the
             # cases as they are now.
             board=present(

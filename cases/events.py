@@ -54,6 +54,8 @@ ALLOWED_DATA_KEYS = frozenset(
         "username",
         "filter",
         "rows",
+        "export",
+        "format",
         "snapshot_id",
         "client_id",
         "token_prefix",

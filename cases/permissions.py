@@ -143,6 +143,11 @@ def can_view_dashboard(user: AnyUser | None) -> bool:
     return is_supervisor(user)
 
 
+def can_export(user: AnyUser | None) -> bool:
+    """CSV and XLSX exports of the case lists and the dashboard: team leaders."""
+    return is_supervisor(user)
+
+
 def can_audit(user: AnyUser | None) -> bool:
     """The Privacyfunctionaris: who viewed melder data, Events by actor, access requests."""
     return _active(user) and user is not None and user.has_perm(AUDIT)

@@ -135,18 +135,37 @@ def _order(field: str, descending: bool) -> OrderBy:
     return OrderBy(F(field), descending=descending, nulls_last=True)
 
 
-def list_rows(cases: QuerySet[Case], sort: str, default: str = DEFAULT_SORT) -> QuerySet[Case]:
-    """Rows for a case list: the related data each row shows, in a fixed number of queries."""
+def list_order(
+    cases: QuerySet[Case], sort: str | None, default: str = DEFAULT_SORT
+) -> QuerySet[Case]:
+    """`cases` in the order of a list's sort key (`SORT_FIELDS`, '-' for descending)."""
     key = parse_sort(sort, default)
     descending = key.startswith("-")
     fields = SORT_FIELDS[key.lstrip("-")]
     if "due_on" in fields:
         cases = cases.annotate(due_on=current_due())
+    return cases.order_by(*(_order(f, descending) for f in fields))
+
+
+def list_rows(cases: QuerySet[Case], sort: str, default: str = DEFAULT_SORT) -> QuerySet[Case]:
+    """Rows for a case list: the related data each row shows, in a fixed number of queries."""
     return (
-        cases.select_related("employer", "assignee")
+        list_order(cases, sort, default)
+        .select_related("employer", "assignee")
         .prefetch_related("topics")
-        .order_by(*(_order(f, descending) for f in fields))
     )
+
+
+def narrow_to_list(cases: QuerySet[Case], user: Actor, scope: str, params: Any) -> QuerySet[Case]:
+    """The filtered `cases` narrowed to one list: "intake" (the intake queue), "mine" (the
+    user's own; closed ones only through the Status filter or a search) or "all"."""
+    if scope == "intake":
+        return cases.filter(intake_queue_q())
+    if scope == "mine":
+        cases = cases.filter(assignee=user)
+        if not params.getlist("state") and not params.get("q", "").strip():
+            cases = cases.exclude(state=State.CLOSED)
+    return cases
 
 
 def employers_by_kvk(kvk_number: str) -> list[Employer]:

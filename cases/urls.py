@@ -6,6 +6,7 @@ from cases import (
     case_views,
     dashboard_views,
     employer_views,
+    export_views,
     letter_views,
     privacy_views,
     signin_views,
@@ -26,6 +27,8 @@ urlpatterns = [
     path("meldingen/mijn/", views.my_cases, name="my_cases"),
     path("meldingen/nieuw/", views.case_create, name="case_create"),
     path("meldingen/termijnen/", views.my_deadlines, name="my_deadlines"),
+    # Exports of a case list ("intake", "mijn", "alle") as CSV or XLSX (cases/export_views.py)
+    path("export/<slug:scope>.<slug:fmt>", export_views.case_export, name="case_export"),
     path("zoeken/", views.search, name="search"),
     # The intake form's employer lookup: JSON with the establishments of a KvK number.
     path("werkgevers/", views.employer_lookup, name="employer_lookup"),
@@ -48,6 +51,7 @@ urlpatterns = [
     path("meldingen/<str:reference>/oppakken/", case_views.case_take, name="case_take"),
     # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/export.<slug:fmt>", export_views.dashboard_export, name="dashboard_export"),
     path("dashboard/vastleggen/", dashboard_views.snapshot_create, name="snapshot_create"),
     path("dashboard/cijfers/", dashboard_views.snapshot_list, name="snapshot_list"),
     path("dashboard/cijfers/<int:pk>/", dashboard_views.snapshot_detail, name="snapshot_detail"),

@@ -33,7 +33,7 @@ from cases.access import (
 from cases.dashboard.day_counts import kamerbrief_counts_for
 from cases.filters import filtered_cases, panel_context
 from cases.forms import IntakeForm, apply_service_errors
-from cases.models import Case, RoleGrant, State
+from cases.models import Case, RoleGrant
 from cases.services import accounts
 from cases.types import AuthenticatedRequest
 
@@ -149,25 +149,37 @@ LISTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _narrow_to_scope(cases: Any, request: AuthenticatedRequest, scope: str) -> Any:
-    if scope == "intake":
-        return cases.filter(permissions.intake_queue_q())
-    if scope == "mine":
-        cases = cases.filter(assignee=request.user)
-        # Closed cases through the Status filter, or when searching.
-        if not request.GET.getlist("state") and not request.GET.get("q", "").strip():
-            cases = cases.exclude(state=State.CLOSED)
-    return cases
+# The list's name in the address of its export (cases.export_views.SCOPES), the formats.
+EXPORT_SCOPES = {"intake": "intake", "mine": "mijn", "all": "alle"}
+FORMATS = ("csv", "xlsx")
+
+
+LIST_EXPORT_NOTE = gettext_lazy(
+    "The export holds every case that matches the filter, not just this page, without the "
+    "complainant’s details or any free text. Your export is recorded."
+)
+
+
+def export_links(
+    user: Any, url_name: str, query: str, note: Any = LIST_EXPORT_NOTE, **kwargs: str
+) -> dict[str, str] | None:
+    """The CSV and Excel links of a list or the dashboard, for those who may export."""
+    if not permissions.can_export(user):
+        return None
+    suffix = f"?{query}" if query else ""
+    links = {fmt: reverse(url_name, kwargs={**kwargs, "fmt": fmt}) + suffix for fmt in FORMATS}
+    return {**links, "note": str(note)}
 
 
 def _case_list(request: AuthenticatedRequest, scope: str) -> HttpResponse:
     config = LISTS[scope]
     case_filter, cases = filtered_cases(request.user, request.GET)
-    cases = _narrow_to_scope(cases, request, scope)
+    cases = selectors.narrow_to_list(cases, request.user, scope, request.GET)
     sort = selectors.parse_sort(request.GET.get("sort"), config["default_sort"])
     page = Paginator(selectors.list_rows(cases, sort), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query_with_sort = query.urlencode()  # an export keeps the list's order
     query.pop("sort", None)
     context = {
         "scope": scope,
@@ -179,6 +191,9 @@ def _case_list(request: AuthenticatedRequest, scope: str) -> HttpResponse:
         "sort": sort,
         "query": query.urlencode(),
         "can_take": scope == "intake",
+        "exports": export_links(
+            request.user, "case_export", query_with_sort, scope=EXPORT_SCOPES[scope]
+        ),
     }
     return render(request, "cases/case_list.html", context)
 

@@ -110,6 +110,27 @@ def test_lists_and_dashboard_never_fail(client: Client, supervisor: Any, url: st
     no_server_error(client.get(reverse(url), query(data)))
 
 
+@pytest.mark.parametrize(
+    ("url", "kwargs"),
+    [
+        ("case_export", {"scope": "alle", "fmt": "csv"}),
+        ("case_export", {"scope": "mijn", "fmt": "xlsx"}),
+        ("dashboard_export", {"fmt": "csv"}),
+        ("dashboard_export", {"fmt": "xlsx"}),
+    ],
+)
+@FUZZ
+@given(data=params(FILTERS))
+def test_exports_never_fail(
+    client: Client, supervisor: Any, url: str, kwargs: dict[str, str], data
+) -> None:
+    client.force_login(supervisor)
+    response = client.get(reverse(url, kwargs=kwargs), query(data))
+    no_server_error(response)
+    if response.streaming:
+        b"".join(response.streaming_content)  # a failure while streaming raises here
+
+
 @FUZZ
 @given(data=params(["actor", "start", "end", "kind", "page"]))
 def test_privacy_events_never_fail(client: Client, privacy_officer: Any, data) -> None:

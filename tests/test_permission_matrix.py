@@ -370,6 +370,35 @@ ROWS: list[Row] = [
         pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),
         data=lambda w: {"filter": "received_after=2021-01-25&received_before=2021-04-09"},
     ),
+    # Exports (cases/export_views.py): team leaders only, every list in both formats.
+    *(
+        Row(
+            "case_export",
+            "get",
+            pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+            kwargs=lambda w, scope=scope, fmt=fmt: {"scope": scope, "fmt": fmt},
+            label=f"{scope}.{fmt}",
+        )
+        for scope in ("intake", "mijn", "alle")
+        for fmt in ("csv", "xlsx")
+    ),
+    Row(
+        "case_export",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=404),
+        kwargs=lambda w: {"scope": "andere", "fmt": "csv"},
+        label="no such list",
+    ),
+    *(
+        Row(
+            "dashboard_export",
+            "get",
+            pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+            kwargs=lambda w, fmt=fmt: {"fmt": fmt},
+            label=fmt,
+        )
+        for fmt in ("csv", "xlsx")
+    ),
     Row(
         "snapshot_list",
         "get",

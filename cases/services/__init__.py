@@ -14,7 +14,7 @@ from cases.errors import (
     StaleVersionError,
 )
 from cases.services.agreements import agreement_add, agreement_edit, agreement_set_status
-from cases.services.audit import record_melder_view
+from cases.services.audit import record_export, record_melder_view
 from cases.services.base import case_write, ensure_allowed
 from cases.services.calls import call_edit, case_record_call, case_record_call_attempt
 from cases.services.employers import (
@@ -85,6 +85,7 @@ __all__ = [
     "letter_download",
     "letter_mark_sent",
     "letter_regenerate",
+    "record_export",
     "record_melder_view",
     "regenerate_confirmation_letter",
     "snapshot_create",

@@ -43,3 +43,16 @@ def record_access_request(*, actor: Actor, cases: list[Case], pdf: bool = False)
 def record_events_export(*, actor: Actor, query: str, rows: int) -> None:
     """The privacy officer exported Events: an Event (filter and number of rows)."""
     record_event(kind=EventKind.EXPORT, actor=actor, data={"filter": query[:1000], "rows": rows})
+
+
+def record_export(*, actor: Actor, export: str, fmt: str, query: str, rows: int) -> None:
+    """A team leader exported a case list or the dashboard (`export`: "intake", "mine",
+    "all" or "dashboard"; `fmt`: "csv" or "xlsx"): an Event with the canonical filter and
+    the number of data rows, written before any row leaves."""
+    if not permissions.can_export(actor):
+        raise NotPermittedError(_("Only team leaders may export cases and figures."))
+    record_event(
+        kind=EventKind.EXPORT,
+        actor=actor,
+        data={"export": export, "format": fmt, "filter": query[:1000], "rows": rows},
+    )
