@@ -13,23 +13,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions, services
 from cases.access import role_required
-from cases.dashboard.day_counts import figures_for
+from cases.dashboard.current import current_figures
 from cases.dashboard.figures import Figures
-from cases.dashboard.params import (
-    canonical_params,
-    describe_filter,
-    ministry_paragraph,
-    only_period,
-    period_of,
-    presets,
-    with_period,
-)
+from cases.dashboard.params import presets, with_period
 from cases.dashboard.presentation import present
-from cases.filters import filtered_cases, panel_context
+from cases.filters import panel_context
 from cases.models import FigureSnapshot
 from cases.types import AuthenticatedRequest
 
@@ -37,12 +30,13 @@ SNAPSHOTS_PER_PAGE = 50
 
 
 dashboard_required = role_required(permissions.can_view_dashboard)
+report_required = role_required(permissions.can_make_figures_report)
 
 
 @dashboard_required
 @require_GET
 def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
-    case_filter, cases = filtered_cases(request.user, request.GET)
+    case_filter, current = current_figures(request.user, request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
         # The period is shown (and chosen with the presets) on its own.
@@ -50,29 +44,45 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             case_filter, request.GET, not_counted=("received_after", "received_before")
         ),
         "presets": [],
+        "can_make_report": permissions.can_make_figures_report(request.user),
     }
-    if case_filter.is_valid():
-        params = canonical_params(case_filter)
-        start, end = period_of(params, today)
-        figures = figures_for(request.user, case_filter, cases, today)
+    if current is not None:
+        start, end = current.start, current.end
         context.update(
-            params=params.urlencode(),
-            board=present(figures, params, start=start, end=end),
-            description=describe_filter(case_filter),
-            only_period=only_period(params),
+            params=current.params.urlencode(),
+            board=present(current.figures, current.params, start=start, end=end),
+            description=current.description,
+            only_period=current.only_period,
             start=start,
             end=end,
-            paragraph=ministry_paragraph(figures.counts, start, end),
+            paragraph=current.paragraph,
             presets=[
                 (
                     preset,
-                    with_period(params, preset.start, preset.end),
+                    with_period(current.params, preset.start, preset.end),
                     (start, end) == (preset.start, preset.end),
                 )
                 for preset in presets(today)
             ],
         )
     return render(request, "cases/dashboard/dashboard.html", context)
+
+
+@report_required
+@require_GET
+@never_cache
+def figures_report(request: AuthenticatedRequest) -> HttpResponse:
+    """The dashboard's figures for the filter in the query string as a PDF, made now (an
+    Event). A filter that is not valid, or a failure, goes back to the dashboard with why."""
+    try:
+        report = services.figures_report_make(actor=request.user, params=request.GET)
+    except (services.ServiceError, ValidationError) as exc:
+        text = exc.message if isinstance(exc, services.ServiceError) else " ".join(exc.messages)
+        messages.error(request, text)
+        return redirect(f"{reverse('dashboard')}?{request.GET.urlencode()}")
+    response = HttpResponse(report.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    return response
 
 
 class SnapshotForm(forms.Form):

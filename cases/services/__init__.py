@@ -18,7 +18,7 @@ from cases.services.audit import record_melder_view
 from cases.services.base import case_write, ensure_allowed
 from cases.services.calls import case_record_call, case_record_call_attempt
 from cases.services.employers import employer_follow_sector, employer_save
-from cases.services.figures import snapshot_create
+from cases.services.figures import ReportFile, figures_report_make, snapshot_create
 from cases.services.intake import (
     EmployerInput,
     MelderInput,
@@ -52,6 +52,7 @@ __all__ = [
     "InvalidStateError",
     "MelderInput",
     "NotPermittedError",
+    "ReportFile",
     "ServiceError",
     "StaleVersionError",
     "advance_reference_counter",
@@ -75,6 +76,7 @@ __all__ = [
     "employer_follow_sector",
     "employer_save",
     "ensure_allowed",
+    "figures_report_make",
     "issue_confirmation_letter",
     "letter_download",
     "letter_mark_sent",
