@@ -242,4 +242,6 @@ def test_template_version_is_bumped_on_change() -> None:
     """Reports record TEMPLATE_VERSION in their Event. When the template or its stylesheet
     changes, bump TEMPLATE_VERSION and update the fingerprint here."""
     assert figures_report.TEMPLATE_VERSION == "cijferrapportage-1.0"
-    assert figures_report.template_fingerprint() == "PIN"
+    assert figures_report.template_fingerprint() == (
+        "e43912c0d2f1b6b12e676931efeb0cf20f28579c98555391554b377bdd34b606"
+    )
