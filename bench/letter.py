@@ -1,8 +1,8 @@
 """Benchmark B3 (docs: QUALITY.md): one confirmation letter through the app vs WeasyPrint,
-and (with --bulk) letters in bulk: regeneration on 1 and 2 workers, memory, a killed worker,
-the print batch.
+and the dashboard's figures report (PDF) beside it, in the same run; and (with --bulk) letters
+in bulk: regeneration on 1 and 2 workers, memory, a killed worker, the print batch.
 
-    .venv/bin/python bench/letter.py [--runs 10] [--out letter.pdf]
+    .venv/bin/python bench/letter.py [--runs 10] [--out letter.pdf] [--report-out report.pdf]
     .venv/bin/python bench/letter.py --bulk [--letters 545] [--small 50]
 
 "app" = `cases.letters.render_confirmation_letter(case)`: the allow-listed context read from the
@@ -14,6 +14,12 @@ separate that from the cost of the database and the template, and a fourth the c
 runs before rendering (`cases.letter_checks.issuing_problems`: due dates, address width
 measured with the font, glyphs, the leak guard). Runs are interleaved; the
 medians, the ratio (app / reference, goal ≤ 1.2) and the peak RSS of this process are printed.
+
+The figures report is timed in the same loop, on the kamerbrief_2021 fixture (746 meldingen)
+with the Kamerbrief preset: "report app" = `services.figures_report_make` (the dashboard's
+figures, the context, the template, the sandboxed render and its Event), "report reference" =
+WeasyPrint rendering the same report HTML directly. Printed: both medians, their ratio, and
+the report's median as a multiple of the letter's.
 Uses a temporary SQLite database and document folder, removed at the end.
 
 --bulk (bench/letter_bulk.py) creates `--letters` issued, unsent letters through the services
@@ -37,7 +43,10 @@ import statistics
 import sys
 import tempfile
 import time
+from io import BytesIO
 from pathlib import Path
+
+import pypdf
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -142,6 +151,7 @@ def main() -> int:
     parser.add_argument("--letters", type=int, default=545)
     parser.add_argument("--small", type=int, default=50)
     parser.add_argument("--max-tasks", type=int, default=2, help="tasks before a worker recycles")
+    parser.add_argument("--report-out", type=Path, help="also write the figures report here")
     args = parser.parse_args()
     if args.bulk:
         from bench.letter_bulk import run_bulk
@@ -151,10 +161,24 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-letter-"))
     try:
         _setup(workdir)
+        from django.contrib.auth.models import User
+        from django.core.management import call_command
+        from django.http import QueryDict
         from weasyprint import HTML
 
-        from cases import letter_checks, letters
+        from cases import figures_report, letter_checks, letters, services
+        from cases.dashboard.current import current_figures
 
+        # The fixture first: it brings its own users and primary keys.
+        call_command("loaddata", "kamerbrief_2021", verbosity=0)
+        teamleider = User.objects.get(username="teamleider")
+        preset = QueryDict("received_after=2021-01-25&received_before=2021-04-09")
+        _filter, current = current_figures(teamleider, preset)
+        if current is None:
+            raise SystemExit("the Kamerbrief preset is not a valid filter")
+        report_html = figures_report.report_html(
+            figures_report.build_figures_report(current, produced_by="Anouk Verbeek")
+        )
         case = _make_case()
         html = letters.letter_html(letters.build_confirmation_letter(case))
         base_url = letters.asset_base_url()
@@ -176,32 +200,39 @@ def main() -> int:
                 raise SystemExit(f"the benchmark letter fails its checks: {problems}")
             return b""
 
+        def report_app() -> bytes:
+            return services.figures_report_make(actor=teamleider, params=preset).pdf
+
+        def report_reference() -> bytes:
+            return HTML(string=report_html, base_url=base_url).write_pdf(
+                pdf_variant=letters.PDF_VARIANT, pdf_tags=True
+            )
+
         # Warm-up: imports, hyphenation dictionaries, template loading.
         pdf = app()
         reference()
         sandboxed()
         checks()
-        timings: dict[str, list[float]] = {
-            "app": [],
-            "reference": [],
-            "sandboxed": [],
-            "checks": [],
+        report_pdf = report_app()
+        report_reference()
+        funcs = {
+            "app": app,
+            "reference": reference,
+            "sandboxed": sandboxed,
+            "checks": checks,
+            "report_app": report_app,
+            "report_reference": report_reference,
         }
-        steps = (
-            ("app", app),
-            ("reference", reference),
-            ("sandboxed", sandboxed),
-            ("checks", checks),
-        )
+        timings: dict[str, list[float]] = {name: [] for name in funcs}
         for _ in range(args.runs):
-            for name, func in steps:
+            for name, func in funcs.items():
                 start = time.perf_counter()
                 func()
                 timings[name].append(time.perf_counter() - start)
         app_median = statistics.median(timings["app"])
         ref_median = statistics.median(timings["reference"])
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"B3 letter: {args.runs} runs each, interleaved, one process")
+        print(f"B3 letter and figures report: {args.runs} runs each, interleaved, one process")
         print(
             f"  app (context + template + sandboxed render): median {app_median * 1000:.0f} ms"
             f"  (min {min(timings['app']) * 1000:.0f}, max {max(timings['app']) * 1000:.0f})"
@@ -231,10 +262,28 @@ def main() -> int:
             f"  ratio (app + checks)/reference: {(app_median + checks_median) / ref_median:.2f}"
             " (what issuing renders and checks before the lock)"
         )
-        print(f"  letter size: {len(pdf)} bytes; peak RSS of this process: {peak_mib:.0f} MiB")
+        report_median = statistics.median(timings["report_app"])
+        report_ref_median = statistics.median(timings["report_reference"])
+        pages = len(pypdf.PdfReader(BytesIO(report_pdf)).pages)
+        print("Figures report (kamerbrief_2021, 746 meldingen, Kamerbrief preset), same runs:")
+        print(
+            f"  report app (figures + context + template + sandboxed render + Event): median "
+            f"{report_median * 1000:.0f} ms  (min {min(timings['report_app']) * 1000:.0f}, "
+            f"max {max(timings['report_app']) * 1000:.0f})"
+        )
+        print(
+            f"  report reference (WeasyPrint, same HTML):  median {report_ref_median * 1000:.0f} ms"
+        )
+        print(f"  ratio report app/report reference: {report_median / report_ref_median:.2f}")
+        print(f"  ratio report/letter (app medians): {report_median / app_median:.2f}")
+        print(f"  letter size: {len(pdf)} bytes; report: {len(report_pdf)} bytes, {pages} pages")
+        print(f"  peak RSS of this process: {peak_mib:.0f} MiB")
         if args.out:
             args.out.write_bytes(pdf)
             print(f"  written to {args.out}")
+        if args.report_out:
+            args.report_out.write_bytes(report_pdf)
+            print(f"  report written to {args.report_out}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -14,26 +14,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import employers, permissions, services
 from cases.access import role_required
-from cases.dashboard.day_counts import figures_for
+from cases.dashboard.current import current_figures
 from cases.dashboard.figures import Figures
 from cases.dashboard.params import (
     KNOWN_ON,
     canonical_params,
-    describe_filter,
     known_on_form,
-    ministry_paragraph,
-    only_period,
     period_of,
     presets,
     with_known_on,
     with_period,
 )
 from cases.dashboard.presentation import present
-from cases.filters import filtered_cases, panel_context
+from cases.filters import panel_context
 from cases.models import FigureSnapshot
 from cases.types import AuthenticatedRequest
 from cases.views import export_links
@@ -42,12 +40,13 @@ SNAPSHOTS_PER_PAGE = 50
 
 
 dashboard_required = role_required(permissions.can_view_dashboard)
+report_required = role_required(permissions.can_make_figures_report)
 
 
 @dashboard_required
 @require_GET
 def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
-    case_filter, cases = filtered_cases(request.user, request.GET)
+    case_filter, current = current_figures(request.user, request.GET)
     known_form = known_on_form(request.GET)
     today = timezone.localdate()
     context: dict[str, Any] = {
@@ -56,6 +55,7 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             case_filter, request.GET, not_counted=("received_after", "received_before")
         ),
         "presets": [],
+        "can_make_report": permissions.can_make_figures_report(request.user),
         "known_form": known_form,
         # What the reference date's form sends along: the filter as it stands.
         "filter_hidden": [
@@ -70,10 +70,8 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
         # The filter panel keeps the reference date when the filter changes.
         context["panel_hidden"] = [(KNOWN_ON, known_on.isoformat())] if known_on else []
     if case_filter.is_valid():
-        filter_params = canonical_params(case_filter)
-        params = with_known_on(filter_params, known_on)
-        start, end = period_of(filter_params, today, known_on)
-        chosen = period_of(filter_params, today)  # the period as chosen, for the presets
+        params = with_known_on(canonical_params(case_filter), known_on)
+        chosen = period_of(canonical_params(case_filter), today)  # as chosen, for the presets
         context["presets"] = [
             (
                 preset,
@@ -82,26 +80,24 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             )
             for preset in presets(today)
         ]
-    if case_filter.is_valid() and known_form.is_valid():
-        figures = figures_for(request.user, case_filter, cases, today, known_on)
+    if current is not None:
+        query = current.query.urlencode()
         # Employers with a repeat signal today among those of the selected cases, and the
         # list of their cases (the same filter and repeat_employer=yes). Not recorded with
         # the figures: a signal is about today.
-        repeat_query = filter_params.copy()
+        repeat_query = current.params.copy()
         repeat_query["repeat_employer"] = "yes"
         context.update(
             repeat_threshold=settings.REPEAT_MELDINGEN,
             repeat_days=settings.REPEAT_MELDINGEN_DAYS,
             repeat_months=settings.REPEAT_BROKEN_AGREEMENT_MONTHS,
-            repeat_employers=employers.flagged_employer_count(cases, today),
+            repeat_employers=employers.flagged_employer_count(current.cases, today),
             repeat_query=repeat_query.urlencode(),
-        )
-        context.update(
-            params=params.urlencode(),
+            params=query,
             exports=export_links(
                 request.user,
                 "dashboard_export",
-                params.urlencode(),
+                query,
                 note=_(
                     "Every figure and breakdown on this page, each table on a sheet of its "
                     "own, with the filter and the reference date. Your export is recorded."
@@ -110,20 +106,37 @@ def dashboard_page(request: AuthenticatedRequest) -> HttpResponse:
             # As known on a past day, the figures do not link to the lists: those show the
             # cases as they are now.
             board=present(
-                figures,
-                None if known_on else filter_params,
-                start=start,
-                end=end,
-                known_on=known_on,
+                current.figures,
+                None if current.known_on else current.params,
+                start=current.start,
+                end=current.end,
+                known_on=current.known_on,
             ),
-            description=describe_filter(case_filter),
-            only_period=only_period(params),
-            start=start,
-            end=end,
-            known_on=known_on,
-            paragraph=ministry_paragraph(figures.counts, start, end, known_on),
+            description=current.description,
+            only_period=current.only_period,
+            start=current.start,
+            end=current.end,
+            known_on=current.known_on,
+            paragraph=current.paragraph,
         )
     return render(request, "cases/dashboard/dashboard.html", context)
+
+
+@report_required
+@require_GET
+@never_cache
+def figures_report(request: AuthenticatedRequest) -> HttpResponse:
+    """The dashboard's figures for the filter in the query string as a PDF, made now (an
+    Event). A filter that is not valid, or a failure, goes back to the dashboard with why."""
+    try:
+        report = services.figures_report_make(actor=request.user, params=request.GET)
+    except (services.ServiceError, ValidationError) as exc:
+        text = exc.message if isinstance(exc, services.ServiceError) else " ".join(exc.messages)
+        messages.error(request, text)
+        return redirect(f"{reverse('dashboard')}?{request.GET.urlencode()}")
+    response = HttpResponse(report.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
+    return response
 
 
 class SnapshotForm(forms.Form):

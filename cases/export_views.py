@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET
 
 from cases import permissions, selectors, services
 from cases.access import role_required
-from cases.dashboard.day_counts import figures_for
-from cases.dashboard.params import canonical_params, describe_filter, ministry_paragraph, period_of
+from cases.dashboard.current import current_figures
+from cases.dashboard.params import canonical_params
 from cases.dashboard.presentation import present
 from cases.exports.case_rows import COLUMNS, case_rows, header
 from cases.exports.dashboard import dashboard_sheets, row_count, top_lines
@@ -110,25 +110,24 @@ def dashboard_export(request: AuthenticatedRequest, fmt: str) -> HttpResponseBas
     date and the paragraph for the ministry."""
     if fmt not in FORMATS:
         raise Http404
-    case_filter, cases = filtered_cases(request.user, request.GET)
-    if not case_filter.is_valid():
+    _filter, current = current_figures(request.user, request.GET)
+    if current is None:
         messages.error(request, _("The filter is invalid; correct it before exporting."))
         return redirect(f"{reverse('dashboard')}?{request.GET.urlencode()}")
     moment = timezone.localtime()
-    today = moment.date()
-    params = canonical_params(case_filter)
-    start, end = period_of(params, today)
-    figures = figures_for(request.user, case_filter, cases, today)
-    sheets = dashboard_sheets(present(figures, None, start=start, end=end))
-    top = top_lines(
-        describe_filter(case_filter), moment, ministry_paragraph(figures.counts, start, end)
+    query = current.query
+    sheets = dashboard_sheets(
+        present(
+            current.figures, None, start=current.start, end=current.end, known_on=current.known_on
+        )
     )
+    top = top_lines(current.description, moment, current.paragraph, current.known_on)
     services.record_export(
         actor=request.user,
         export="dashboard",
         fmt=fmt,
-        query=params.urlencode(),
+        query=query.urlencode(),
         rows=row_count(sheets),
     )
     chunks = csv_chunks(sheets, top, titled=True) if fmt == "csv" else xlsx_chunks(sheets, top)
-    return _download(chunks, fmt, file_name("cijfers", params, today, fmt))
+    return _download(chunks, fmt, file_name("cijfers", query, moment.date(), fmt))

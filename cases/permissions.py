@@ -148,6 +148,11 @@ def can_export(user: AnyUser | None) -> bool:
     return is_supervisor(user)
 
 
+def can_make_figures_report(user: AnyUser | None) -> bool:
+    """The figures report (PDF) of the dashboard, for the ministry: team leaders."""
+    return is_supervisor(user)
+
+
 def can_audit(user: AnyUser | None) -> bool:
     """The Privacyfunctionaris: who viewed melder data, Events by actor, access requests."""
     return _active(user) and user is not None and user.has_perm(AUDIT)

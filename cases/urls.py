@@ -52,6 +52,7 @@ urlpatterns = [
     # Supervisor dashboard and recorded figures (cases/dashboard_views.py)
     path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
     path("dashboard/export.<slug:fmt>", export_views.dashboard_export, name="dashboard_export"),
+    path("dashboard/rapport/", dashboard_views.figures_report, name="figures_report"),
     path("dashboard/vastleggen/", dashboard_views.snapshot_create, name="snapshot_create"),
     path("dashboard/cijfers/", dashboard_views.snapshot_list, name="snapshot_list"),
     path("dashboard/cijfers/<int:pk>/", dashboard_views.snapshot_detail, name="snapshot_detail"),

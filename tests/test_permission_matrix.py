@@ -365,6 +365,12 @@ ROWS: list[Row] = [
         pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
     ),
     Row(
+        "figures_report",
+        "get",
+        pages(no_role=403, functional_admin=403, inspector=403, supervisor=200),
+        data=lambda w: {"received_after": "2021-01-25", "received_before": "2021-04-09"},
+    ),
+    Row(
         "snapshot_create",
         "post",
         pages(no_role=403, functional_admin=403, inspector=403, supervisor=302),

@@ -20,18 +20,30 @@ from cases.exports.writers import Sheet
 
 
 def top_lines(
-    description: Sequence[tuple[str, str]], moment: dt.datetime, paragraph: str
+    description: Sequence[tuple[str, str]],
+    moment: dt.datetime,
+    paragraph: str,
+    known_on: dt.date | None = None,
 ) -> list[list[Value]]:
-    """What every sheet starts with: what it is, the filter, the reference date and the
-    paragraph for the ministry."""
+    """What every sheet starts with: what it is, the filter, the reference date (the moment
+    of the export, or the end of the `known_on` day with what that means) and the paragraph
+    for the ministry."""
     filter_text = "; ".join(f"{label}: {value}" for label, value in description)
+    if known_on is None:
+        reference = _("as known on %(moment)s") % {
+            "moment": formats.date_format(moment, "j F Y, H:i")
+        }
+    else:  # the note the dashboard shows under figures as known on a past day
+        reference = _(
+            "As known at the end of %(date)s (Dutch time): only the cases registered by then, "
+            "with their status, outcome and ‘taken into investigation’ as they were then. "
+            "Topics, sector and assignee have no history: they are shown as they are today. "
+            "The deadlines passed are not counted for a reference date."
+        ) % {"date": formats.date_format(known_on, "j F Y")}
     return [
         [_("Figures on cases about working from home")],
         [_("Filter"), filter_text or _("none")],
-        [
-            _("Reference date"),
-            _("as known on %(moment)s") % {"moment": formats.date_format(moment, "j F Y, H:i")},
-        ],
+        [_("Reference date"), reference],
         [_("Paragraph for the ministry"), paragraph],
     ]
 

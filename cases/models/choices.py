@@ -171,6 +171,7 @@ class EventKind(models.TextChoices):
     LOGOUT = "logout", _("Signed out")
     ANONYMISED = "anonymised", _("Personal data anonymised")
     FIGURES_FROZEN = "figures_frozen", _("Figures recorded")
+    FIGURES_REPORT = "figures_report", _("Figures report made")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
     API_TOKEN_USED = "api_token_used", _("API token used")

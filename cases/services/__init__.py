@@ -22,7 +22,7 @@ from cases.services.employers import (
     employer_follow_sector,
     employer_save,
 )
-from cases.services.figures import snapshot_create
+from cases.services.figures import ReportFile, figures_report_make, snapshot_create
 from cases.services.intake import (
     EmployerInput,
     MelderInput,
@@ -56,6 +56,7 @@ __all__ = [
     "InvalidStateError",
     "MelderInput",
     "NotPermittedError",
+    "ReportFile",
     "ServiceError",
     "StaleVersionError",
     "advance_reference_counter",
@@ -81,6 +82,7 @@ __all__ = [
     "employer_follow_sector",
     "employer_save",
     "ensure_allowed",
+    "figures_report_make",
     "issue_confirmation_letter",
     "letter_download",
     "letter_mark_sent",

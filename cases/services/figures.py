@@ -1,7 +1,11 @@
-"""Figures for the ministry: recording the dashboard's figures as they were reported."""
+"""Figures for the ministry: recording the dashboard's figures as they were reported, and
+the figures report (PDF) of the dashboard."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions
+from cases import figures_report, permissions
 from cases.dashboard import day_counts
 from cases.dashboard import figures as dashboard_figures
 from cases.dashboard import params as dashboard_params
-from cases.errors import NotPermittedError
+from cases.dashboard.current import current_figures
+from cases.errors import NotPermittedError, ServiceError
 from cases.events import record_event
 from cases.filters import filtered_cases
 from cases.models import EventKind, FigureSnapshot
@@ -22,6 +27,8 @@ from cases.services.base import clean_text
 from cases.types import Actor
 
 LABEL_MAX = 200
+
+logger = logging.getLogger(__name__)
 
 
 def _read_one_snapshot() -> None:
@@ -89,3 +96,51 @@ def snapshot_create(*, actor: Actor, params: Any, label: str = "") -> FigureSnap
             data={"snapshot_id": snapshot.pk, "filter": snapshot.filter_query[:1000]},
         )
     return snapshot
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    pdf: bytes
+    filename: str
+
+
+def figures_report_make(*, actor: Actor, params: Any) -> ReportFile:
+    """The dashboard's figures for the shared filter `params` as a PDF report, made now, and
+    an Event (who, the filter, the report's sha256 and template version; counts only).
+
+    The figures are read in one transaction with one snapshot of the data (as when they are
+    recorded), the PDF rendered after it; a filter that is not valid or a failed rendering
+    is a Dutch refusal and writes nothing."""
+    if not permissions.can_make_figures_report(actor):
+        raise NotPermittedError(_("Only team leaders may make the figures report."))
+    with transaction.atomic():
+        _read_one_snapshot()
+        _filter, current = current_figures(actor, params)
+    if current is None:
+        raise ValidationError({"filter": _("The filter is invalid; correct it first.")})
+    at = base.now()
+    name = actor.get_full_name() or actor.get_username()
+    report = figures_report.build_figures_report(current, produced_by=name, at=at)
+    try:
+        pdf = figures_report.render_figures_report(report)
+    except Exception as exc:
+        # Nothing in the report is melder data: it holds counts and labels.
+        logger.exception("Rendering the figures report failed")
+        raise ServiceError(
+            _(
+                "The figures report could not be made. Nothing has been recorded; try again "
+                "later or contact the functional administrator."
+            ),
+            code="render_failed",
+        ) from exc
+    record_event(
+        kind=EventKind.FIGURES_REPORT,
+        actor=actor,
+        at=at,
+        data={
+            "filter": current.params.urlencode()[:1000],
+            "sha256": hashlib.sha256(pdf).hexdigest(),
+            "template_version": figures_report.TEMPLATE_VERSION,
+        },
+    )
+    return ReportFile(pdf=pdf, filename=figures_report.download_filename(current, at))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import pypdf
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases import services
 from cases.models import Outcome, State
-from tests.browser.conftest import check_accessibility, login
+from tests.browser.conftest import ARTIFACTS, check_accessibility, login
 from tests.factories import EmployerFactory
 from tests.helpers import fresh, intake, record_reached_call
 
@@ -64,6 +67,7 @@ def test_supervisor_reads_drills_down_and_records_figures(
     expect(page.get_by_test_id("count-only-not-allowed")).to_have_text(str(expected["only"]))
     expect(page.get_by_test_id("count-declined")).to_have_text(str(expected["declined"]))
     expect(page.get_by_test_id("ministry-paragraph")).to_contain_text("25 januari")
+    page_paragraph = " ".join(page.get_by_test_id("ministry-paragraph").input_value().split())
     expect(page.get_by_test_id("week-chart")).to_be_visible()
     # Open the table alternative and the filters, so axe checks them too.
     page.locator("details.chart__table > summary").click()
@@ -94,6 +98,22 @@ def test_supervisor_reads_drills_down_and_records_figures(
     check_accessibility(page, "supervisor-dashboard-known-on-error")
     page.get_by_test_id("known-on-clear").click()
     expect(page).to_have_url(re.compile(r"received_before=2021-04-09$"))
+
+    # The figures report of the same filter: a PDF download, made with the page's figures.
+    report_link = page.get_by_test_id("figures-report")
+    expect(report_link).to_contain_text("PDF")
+    with page.expect_download() as info:
+        report_link.click()
+    download = info.value
+    assert re.fullmatch(
+        r"cijfers-thuiswerken_2021-01-25_2021-04-09_\d{8}-\d{4}\.pdf", download.suggested_filename
+    )
+    pdf = Path(download.path()).read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(BytesIO(pdf)).pages)
+    assert page_paragraph in " ".join(text.split())
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "figures-report.pdf").write_bytes(pdf)
 
     # Drill down: the list shows the same number.
     page.get_by_test_id("count-investigated").click()
