@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from api.auth import token_of
 from api.models import Scope
 from cases import permissions
+from cases.types import AnyUser
 
 
 def scope_of(request: Request) -> str:
@@ -39,5 +40,5 @@ class ScopedPermission(BasePermission):
         return bool(rule(request.user))
 
 
-def may_register(user: Any) -> bool:
+def may_register(user: AnyUser) -> bool:
     return permissions.can_register(user)

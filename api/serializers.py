@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from cases.models import Call, Case, Channel, Event, Letter
 from cases.services import EmployerInput, MelderInput
+from cases.types import Actor
 
 if TYPE_CHECKING:
     Base = serializers.Serializer[Any]
@@ -144,7 +145,7 @@ class PersonSerializer(Base):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
 
-    def get_name(self, user: Any) -> str:
+    def get_name(self, user: Actor) -> str:
         return str(user.get_full_name() or user.get_username())
 
 

@@ -30,7 +30,7 @@ from cases.forms import apply_service_errors
 from cases.letter_checks import LetterChecksError
 from cases.models import CONTACT_FIELDS, Agreement, Call, Case, EventKind, Letter
 from cases.templatetags.case_tags import TimelineFacts
-from cases.types import AuthenticatedRequest
+from cases.types import AnyUser, AuthenticatedRequest
 from cases.workflow import Action
 
 # Where each section of the case page starts (the anchor to return to after an action).
@@ -123,7 +123,7 @@ def _row_number(kind: str, row: Any, index: int) -> int:
     return int(row.number) if kind == "letter" else index + 1
 
 
-def _others(user: Any, case: Case, offered: tuple[Action, ...]) -> list[str]:
+def _others(user: AnyUser, case: Case, offered: tuple[Action, ...]) -> list[str]:
     notes: list[str] = []
     for action in workflow.ACTIONS.values():
         if not action.section or action in offered or not action.is_write:
@@ -347,7 +347,7 @@ def _render(
     return render(request, "cases/case_detail.html", context, status=status)
 
 
-def _timeline_facts(user: Any, case: Case, events: list[Any]) -> TimelineFacts:
+def _timeline_facts(user: AnyUser, case: Case, events: list[Any]) -> TimelineFacts:
     """What the timeline names: the agreements by their number and text, and which of the
     referenced cases (a duplicate's main case) this user may open."""
     references = {str(e.data["main_case"]) for e in events if e.data.get("main_case")}

@@ -40,6 +40,7 @@ from cases.services.letters import (
     regenerate_confirmation_letter,
 )
 from cases.services.triage import (
+    case_act,
     case_assign,
     case_close,
     case_decline,
@@ -65,6 +66,7 @@ __all__ = [
     "agreement_set_status",
     "allocate_reference",
     "call_edit",
+    "case_act",
     "case_assign",
     "case_close",
     "case_confirm_agreements",
