@@ -529,9 +529,6 @@ def main() -> int:
             "SECURE_COOKIES": "false",
             "SECURE_HSTS_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
-            # The benchmark signs its team leader in directly; the second factor is not what
-            # it measures (with DEBUG off it would send every request to the code page).
-            "OTP_REQUIRED": "false",
         }
     )
     with throwaway_database(args.database):
