@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -234,6 +234,53 @@ def test_taking_never_fails(client: Client, inspector: Any, supervisor: Any, ref
     response = client.post(f"/meldingen/{target}/oppakken/", {"version": clean(version)})
     no_server_error(response)
     assert timezone.now()  # the clock is not frozen here
+
+
+# The other pages that take parameters, each as the role it is for.
+OTHER_PAGES = [
+    ("my_deadlines", "inspector"),
+    ("search", "inspector"),
+    ("employer_lookup", "inspector"),
+    ("snapshot_list", "supervisor"),
+    ("surge", "supervisor"),
+    ("letter_batches", "supervisor"),
+]
+
+
+@pytest.mark.parametrize(("url", "role"), OTHER_PAGES)
+@FUZZ
+@given(data=params([*FILTERS, "kvk"]))
+def test_other_pages_and_lookups_never_fail(
+    client: Client, inspector: Any, supervisor: Any, url: str, role: str, data
+) -> None:
+    client.force_login(inspector if role == "inspector" else supervisor)
+    response = client.get(reverse(url), query(data))
+    no_server_error(response)
+    assert response.status_code != 403, url  # the page itself was reached
+
+
+SIGN_IN_FIELDS = [
+    "username",
+    "password",
+    "code",
+    "next",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
+
+
+@FUZZ
+@given(data=params(SIGN_IN_FIELDS))
+def test_the_sign_in_steps_never_fail(client: Client, inspector: Any, data) -> None:
+    """Signing in, the second factor (set up and asked) and the password change, with the
+    second factor required as in production."""
+    with override_settings(OTP_REQUIRED=True):
+        no_server_error(client.post(reverse("login"), query(data)))
+        client.force_login(inspector)  # signed in; the second factor not set up yet
+        for url in ("otp_setup", "password_change", "otp_verify"):
+            no_server_error(client.get(reverse(url)))
+            no_server_error(client.post(reverse(url), query(data)))
 
 
 @FUZZ
