@@ -137,6 +137,23 @@ def test_the_404_and_403_pages(page: Any, live_server: Any, csp_watch: Any, insp
     check_accessibility(page, "error-403")
     page.get_by_role("link", name="Naar de startpagina").click()
     expect(page).to_have_url(f"{live_server.url}/")
+    # A NUL byte in the query: 400, in the site's layout.
+    page.goto(f"{live_server.url}/meldingen/?q=%00")
+    expect(page.get_by_role("heading", name="Verzoek niet begrepen", level=1)).to_be_visible()
+    expect(page.get_by_text("Foutcode 400")).to_be_visible()
+    check_accessibility(page, "error-400")
+    # A form sent without its CSRF token (as after a long pause): "the form has expired".
+    page.evaluate(
+        """() => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = "/meldingen/nieuw/";
+            document.body.append(form);
+            form.submit();
+        }"""
+    )
+    expect(page.get_by_role("heading", name="Het formulier is verlopen", level=1)).to_be_visible()
+    check_accessibility(page, "error-403-csrf")
 
 
 # ---------------------------------------------------------------------------
