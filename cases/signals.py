@@ -28,11 +28,14 @@ def _on_login(sender: type[Actor], request: HttpRequest, user: Actor, **kwargs: 
     from cases.models import EventKind
     from cases.services.accounts import must_change_password
     from cases.signin import MUST_CHANGE_PASSWORD
+    from inspectie.middleware import mark_session_refreshed
 
     record_event(kind=EventKind.LOGIN, actor=user, data={"user_id": user.pk})
     session = getattr(request, "session", None)
-    if session is not None and must_change_password(user):
-        session[MUST_CHANGE_PASSWORD] = True
+    if session is not None:
+        mark_session_refreshed(session)  # saved with the sign-in: no second save right after
+        if must_change_password(user):
+            session[MUST_CHANGE_PASSWORD] = True
 
 
 def _on_logout(

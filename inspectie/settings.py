@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "api.problems.ProblemMiddleware",
     "inspectie.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "inspectie.middleware.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -233,7 +234,9 @@ OTP_TOTP_ISSUER = "Inspectie SZW thuiswerkmeldingen"
 
 # Sessions expire after inactivity.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout restarts with use: inspectie.middleware.SessionRefreshMiddleware saves the
+# session again at most once a minute (not on every request).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

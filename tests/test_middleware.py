@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -44,3 +46,40 @@ def test_nul_in_a_posted_form_is_a_bad_request_and_changes_nothing(client, super
 def test_ordinary_requests_pass(client, supervisor) -> None:
     client.force_login(supervisor)
     assert client.get("/meldingen/?q=%C3%A9%09tab").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# The idle timeout without a write per request (inspectie.middleware.SessionRefreshMiddleware)
+
+
+def _session_saves(client: Any, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return sum(
+        "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+        for q in ctx.captured_queries
+    )
+
+
+def test_a_session_is_saved_again_at_most_once_a_minute_of_use(
+    client, inspector, monkeypatch
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from inspectie import middleware
+
+    client.force_login(inspector)
+    key = client.session.session_key
+    signed_in = Session.objects.get(session_key=key).expire_date
+    home = reverse("home")
+    assert _session_saves(client, home) == 0  # just signed in: no second save
+    assert _session_saves(client, home) == 0
+    # A minute later the next request restarts the idle timeout (one save), then not again.
+    later = middleware._now() + middleware.SESSION_REFRESH_SECONDS + 1
+    monkeypatch.setattr(middleware, "_now", lambda: later)
+    assert _session_saves(client, home) == 1
+    assert _session_saves(client, home) == 0
+    assert Session.objects.get(session_key=key).expire_date > signed_in
