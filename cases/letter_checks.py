@@ -139,12 +139,19 @@ def field_label(field: str) -> str:
     """The Dutch name of a field, as the user finds it on the case page."""
     if field.startswith("agreement_"):
         return _("agreement {number}").format(number=field.removeprefix("agreement_"))
+    # The addressee, the salutation and "gesproken met …" all name the person spoken to in
+    # the last reached call, corrected with the call's own action; a draft before any call
+    # names the employer's contact person, corrected on the employer.
+    spoken_to = _(
+        "the person spoken to in the call (correct it with ‘Correct the person spoken to’)"
+    )
     labels = {
         "employer_name": _("the employer's name"),
-        "contact_name": _("the person spoken to in the call"),  # the addressee
+        "contact_name": spoken_to,  # the addressee
+        "employer_contact_name": _("the employer's contact person"),
         "address_street": _("the street (or PO box) and number of the address"),
         "address_place": _("the postcode and city of the address"),
-        "call_contact_name": _("the person spoken to in the call"),
+        "call_contact_name": spoken_to,
         "inspector": _("the inspector's name, function, team or e-mail address"),
     }
     return labels.get(field, field)
@@ -160,11 +167,18 @@ def check_label(check: str) -> str:
     return labels.get(check, check)
 
 
+def _called(letter: ConfirmationLetter) -> bool:
+    """Whether the letter names the person spoken to in a reached call (else, in a draft
+    before any call, the employer's contact person)."""
+    return bool(letter.call_date)
+
+
 def address_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
     """The address block's lines before wrapping, with the field each comes from."""
     fields = [("employer_name", letter.employer_name)]
     if letter.contact_name:
-        fields.append(("contact_name", f"t.a.v. {letter.contact_name}"))
+        field = "contact_name" if _called(letter) else "employer_contact_name"
+        fields.append((field, f"t.a.v. {letter.contact_name}"))
     lines = letter.address_lines
     if len(lines) == 2:
         fields.extend([("address_street", lines[0]), ("address_place", lines[1])])
@@ -177,10 +191,16 @@ def address_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
 
 
 def typed_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
-    """Text the inspector typed that the letter prints: what the leak guard reads."""
+    """Text the inspector typed that the letter prints: what the leak guard reads.
+
+    The person spoken to is printed three ways — the addressee ("drs. A. Smit"), the
+    salutation ("Geachte A. Smit," when neutral) and the running text ("mevrouw Smit") —
+    each read under one field, so a leak is reported once, where it is corrected."""
+    person = "call_contact_name" if _called(letter) else "employer_contact_name"
     fields = [
-        ("contact_name", letter.contact_name),
-        ("call_contact_name", letter.call_contact_name),
+        (person, letter.contact_name),
+        (person, letter.salutation),
+        (person, letter.call_contact_name),
     ]
     fields.extend(
         (_agreement_field(n), a.description) for n, a in enumerate(letter.agreements, start=1)
@@ -192,7 +212,11 @@ def printed_fields(letter: ConfirmationLetter) -> list[tuple[str, str]]:
     inspector = letter.inspector
     return [
         *address_fields(letter),
-        *typed_fields(letter),
+        # The person spoken to under the address's code: one problem per person.
+        *(
+            ("contact_name" if field == "call_contact_name" else field, text)
+            for field, text in typed_fields(letter)
+        ),
         (
             "inspector",
             " ".join((inspector.name, inspector.function_title, inspector.team, inspector.email)),
@@ -258,9 +282,17 @@ def due_date_problems(case: Case | int, letter_date: dt.date) -> list[IssuingPro
     ]
 
 
+def _by_field(fields: list[tuple[str, str]]) -> dict[str, str]:
+    """The texts of each field, one per line, in the order of their first appearance."""
+    merged: dict[str, list[str]] = {}
+    for field, text in fields:
+        merged.setdefault(field, []).append(text)
+    return {field: "\n".join(texts) for field, texts in merged.items()}
+
+
 def glyph_problems(letter: ConfirmationLetter) -> list[IssuingProblem]:
     problems = []
-    for field, text in printed_fields(letter):
+    for field, text in _by_field(printed_fields(letter)).items():
         missing = missing_glyphs(text)
         if missing:
             shown = ", ".join(f"‘{c}’ (U+{ord(c):04X})" for c in missing[:5])
@@ -285,9 +317,13 @@ def leak_problems(letter: ConfirmationLetter, cases: Sequence[Case | int]) -> li
         leak_guard.PHONE: _("a melder's phone number"),
         leak_guard.DESCRIPTION: _("words from the melding's description"),
     }
-    problems = []
+    found_by_field: dict[str, list[str]] = {}
     for field, text in typed_fields(letter):
-        found = leak_guard.leaks_in(text, melders)
+        # Each text on its own: words of two texts never make a name together.
+        found_by_field.setdefault(field, []).extend(leak_guard.leaks_in(text, melders))
+    problems = []
+    for field, kinds_found in found_by_field.items():
+        found = sorted(set(kinds_found), key=list(kinds).index)
         if found:
             problems.append(
                 IssuingProblem(

@@ -37,6 +37,19 @@ LONG_NAME = "Stichting Katholiek Primair Onderwijs Stavenisse-Hoogendijk en Omst
 LONG_CONTACT = "mevrouw drs. A.B.C. van der Stavenisse-Hoogendijk-Wolfswinkel"
 
 
+def neutral(
+    initials: str, surname: str, tussenvoegsel: str = "", title: str = ""
+) -> dict[str, str]:
+    """The person spoken to without a form of address ("Geachte Nguyễn Văn Đức,")."""
+    return {
+        "contact_form_of_address": "neutral",
+        "contact_title": title,
+        "contact_initials": initials,
+        "contact_tussenvoegsel": tussenvoegsel,
+        "contact_surname": surname,
+    }
+
+
 def melder(name: str = "", email: str = "", phone: str = "") -> services.MelderInput:
     return services.MelderInput(name=name, email=email, phone=phone)
 
@@ -46,17 +59,21 @@ def ready_case(
     *,
     employer: Any = None,
     agreements: tuple[str, ...] = ("Kantoormedewerkers werken vanaf maandag volledig thuis.",),
-    contact: str = "P. Bakker",
+    contact: str | dict[str, str] = "de heer P. Bakker",
     **intake: Any,
 ) -> Case:
-    """A case in employer_called with a reached call and the given agreements."""
+    """A case in employer_called with a reached call and the given agreements; `contact` is
+    the person spoken to, as text ("mevrouw P. de Boer") or as the structured fields."""
     case = case_in_state(
         State.UNDER_INVESTIGATION,
         inspector=inspector,
         employer=employer or EmployerFactory(),
         **intake,
     )
-    record_reached_call(case, inspector, contact_name=contact)
+    if isinstance(contact, str):
+        record_reached_call(case, inspector, contact_name=contact)
+    else:
+        record_reached_call(case, inspector, contact=contact)
     for number, description in enumerate(agreements, start=1):
         add_agreement(fresh(case), inspector, description=description, days=7 * number)
     return fresh(case)
@@ -212,7 +229,12 @@ def test_guard_does_not_refuse_the_surname_in_the_employers_name(inspector) -> N
     """Melder "J. Jansen" at "Bakkerij Jansen": the surname alone is not the melder."""
     case = ready_case(
         inspector,
-        employer=EmployerFactory(name="Bakkerij Jansen", contact_name="K. Bakker"),
+        employer=EmployerFactory(
+            name="Bakkerij Jansen",
+            contact_initials="K.",
+            contact_tussenvoegsel="",
+            contact_surname="Bakker",
+        ),
         melder=melder("J. Jansen"),
         agreements=("Bakkerij Jansen laat het kantoorpersoneel vanaf maandag thuiswerken.",),
         contact="mevrouw Jansen-Smit",
@@ -248,7 +270,7 @@ def test_guard_refuses_email_phone_and_description(inspector, typed, check_field
 def test_guard_checks_the_contact_person_and_every_melder_of_a_duplicate(
     inspector, supervisor
 ) -> None:
-    case = ready_case(inspector, melder=melder("Anna Smit"), contact="A. Smit")
+    case = ready_case(inspector, melder=melder("Anna Smit"), contact="mevrouw A. Smit")
     problems = letter_checks.issuing_problems(case)
     assert [(p.check, p.field) for p in problems] == [("leak", "call_contact_name")]
     # A second melding about the same employer, closed as a duplicate of this one.
@@ -274,6 +296,31 @@ def test_guard_checks_the_contact_person_and_every_melder_of_a_duplicate(
     )
     problems = letter_checks.issuing_problems(fresh(clean))
     assert [(p.check, p.field) for p in problems] == [("leak", "agreement_2")]
+
+
+def test_the_person_spoken_to_is_one_field_named_where_it_is_corrected(inspector) -> None:
+    """The addressee, the salutation and "gesproken met …" all print the person spoken to:
+    a leak there is one problem, pointing to the call's "Gesprekspartner corrigeren"."""
+    case = ready_case(
+        inspector, melder=melder("Anna Smit"), contact=neutral("A.", "Smit", title="drs.")
+    )
+    letter = letters.build_confirmation_letter(case, draft=True)
+    assert letter.salutation == "Geachte A. Smit,"
+    problems = letter_checks.issuing_problems(case, letter)
+    assert [(p.check, p.field) for p in problems] == [("leak", "call_contact_name")]
+    assert "Gesprekspartner corrigeren" in problems[0].message
+    # Only the salutation names the melder: the guard reads it too.
+    only_salutation = dataclasses.replace(letter, contact_name="", call_contact_name="")
+    problems = letter_checks.issuing_problems(case, only_salutation)
+    assert [(p.check, p.field) for p in problems] == [("leak", "call_contact_name")]
+    # A draft before any call names the employer's contact person, corrected on the employer.
+    before_call = dataclasses.replace(letter, call_date="", call_contact_name="")
+    assert [f for f, _t in letter_checks.address_fields(before_call)][1] == (
+        "employer_contact_name"
+    )
+    problems = letter_checks.issuing_problems(case, before_call)
+    assert [(p.check, p.field) for p in problems] == [("leak", "employer_contact_name")]
+    assert "contactpersoon van de werkgever" in problems[0].message
 
 
 # ---------------------------------------------------------------------------
@@ -307,12 +354,12 @@ def test_a_six_line_address_fits_the_window_by_measured_coordinates(
 ) -> None:
     employer = EmployerFactory(
         name=LONG_NAME,
-        contact_name=LONG_CONTACT,
         visit_street="Burgemeester van Rappardstraat",
         visit_number="117-119",
         visit_city="Stavenisse-Hoogendijk",
     )
-    case = ready_case(inspector, employer=employer)
+    # The letter is addressed to the person spoken to: the long name is the call's.
+    case = ready_case(inspector, employer=employer, contact=LONG_CONTACT)
     assert address_line_count(case) == 6
     assert letter_checks.issuing_problems(case) == []
     letter = issue(case, inspector)
@@ -331,12 +378,20 @@ def test_a_nine_line_address_is_refused_naming_the_field(inspector, tmp_path: Pa
     employer = EmployerFactory(
         name=f"{LONG_NAME} afdeling Voortgezet Speciaal Onderwijs en Kinderopvang "
         "Zuid-Beveland, locatie Stavenisse-Noord en Hoogendijk-Zuid",
-        contact_name=f"{LONG_CONTACT} en de heer ir. B.C.D. van den Oudenrijn",
         visit_street="Burgemeester van Rappardstraat",
         visit_number="117-119",
         visit_city="Stavenisse-Hoogendijk",
     )
-    case = ready_case(inspector, employer=employer)
+    case = ready_case(
+        inspector,
+        employer=employer,
+        contact=neutral(
+            "A.B.C.",
+            "Stavenisse-Hoogendijk-Wolfswinkel en Van den Oudenrijn",
+            tussenvoegsel="van der",
+            title="drs.",
+        ),
+    )
     assert address_line_count(case) == 9
     error, event = refused_issue(case, inspector)
     assert [(p.check, p.field) for p in error.problems] == [("address", "employer_name")]
@@ -379,7 +434,7 @@ def test_a_word_too_wide_for_the_window_is_refused(inspector) -> None:
 
 PANGRAM = {
     "employer": "Phở Đặng Thị Ngọc Hân Łódź Şükrü Çağlar",
-    "contact": "Nguyễn Văn Đức",
+    "contact": "Nguyễn Văn Đức",  # neutral: given names "Nguyễn Văn", surname "Đức"
     "agreement": (
         "Tiếng Việt: Trần Thị Ánh Tuyết, Lê Hữu Phước, Vũ Hoàng Ỷ, Đỗ Quốc Bảo. "
         "Polski: Zażółć gęślą jaźń, Wiśniewski. Türkçe: Öztürk, Yılmaz, İstanbul, Gülşen Ağaoğlu. "
@@ -395,7 +450,7 @@ def test_a_vietnamese_polish_turkish_pangram_uses_only_bundled_fonts(
         inspector,
         employer=EmployerFactory(name=PANGRAM["employer"], visit_city="Đà Nẵng"),
         agreements=(PANGRAM["agreement"],),
-        contact=PANGRAM["contact"],
+        contact=neutral("Nguyễn Văn", "Đức"),
     )
     assert letter_checks.issuing_problems(case) == []
     pdf = letters_bytes(issue(case, inspector))
@@ -464,7 +519,7 @@ def test_names_emails_and_phone_numbers_are_never_broken(
     inspector.save()
     name = "Stavenisse-Hoogendijk Bakkerij Inspectiediensten B.V."
     contact = "K. " + "Abcdefghijklmnopqrstuvwxyz"[: 3 + padding % 23] + " Verhoeven-Stavenisse"
-    case = ready_case(inspector, employer=EmployerFactory(name=name), contact=contact)
+    case = ready_case(inspector, employer=EmployerFactory(name=name), contact=f"de heer {contact}")
     pdf = letters.render_confirmation_letter(case)
     text = pdf_text(pdf)
     for value in (name, contact, inspector.email, "Inspectie SZW", case.reference):
