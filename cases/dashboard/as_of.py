@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connections
 from django.db.models import (
     BooleanField,
     CharField,
@@ -56,7 +55,7 @@ from cases.dashboard.figures import (
     _day,
     _flag,
     execute_figures_sql,
-    names_sql,
+    grouping_sets_sql,
 )
 from cases.filters import local_day_start
 from cases.models import Call, Case, EmployerResponse, Event, State
@@ -211,28 +210,4 @@ def one_pass_sql(base: QuerySet[Case], moment: dt.datetime) -> tuple[str, list[A
         )
         .values(*AS_OF_COLUMNS)
     )
-    inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
-    columns = ", ".join(AS_OF_COLUMNS)
-    # Only fixed column names are formatted in; the filter's values stay parameters.
-    if connections[inner.db].vendor == "postgresql":
-        dim = (
-            "CASE WHEN GROUPING(g_state) = 0 THEN 0 WHEN GROUPING(g_sector) = 0 THEN 1 "
-            "WHEN GROUPING(g_assignee) = 0 THEN 2 ELSE 3 END"
-        )
-        sets = ", ".join(f"({', '.join(keys)})" for keys in AS_OF_SETS)
-        grouped = (
-            f"SELECT {dim} AS dim, {columns}, COUNT(*) AS n "  # noqa: S608
-            f"FROM ({inner_sql}) AS c GROUP BY GROUPING SETS ({sets})"
-        )
-        params = list(inner_params)
-    else:
-        branches = []
-        for number, keys in enumerate(AS_OF_SETS):
-            selected = ", ".join(c if c in keys else f"NULL AS {c}" for c in AS_OF_COLUMNS)
-            branches.append(
-                f"SELECT {number} AS dim, {selected}, COUNT(*) AS n "  # noqa: S608
-                f"FROM ({inner_sql}) AS c GROUP BY {', '.join(keys)}"
-            )
-        grouped = " UNION ALL ".join(branches)
-        params = list(inner_params) * len(AS_OF_SETS)
-    return names_sql(grouped), params
+    return grouping_sets_sql(inner, AS_OF_COLUMNS, AS_OF_SETS)

@@ -297,6 +297,42 @@ def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Fi
     return tally.figures(today)
 
 
+def grouping_sets_sql(
+    inner: QuerySet[Any, dict[str, Any]],
+    columns: tuple[str, ...],
+    sets: tuple[tuple[str, ...], ...],
+) -> tuple[str, list[Any]]:
+    """One pass over the rows of `inner` (a `.values(*columns)` query), counted per grouping
+    set: GROUPING SETS on PostgreSQL, a UNION ALL of one GROUP BY per set elsewhere. Each row
+    carries `dim`, the number of its set (the headline keys, sector, assignee, day), and the
+    names of its sector and assignee (`names_sql`)."""
+    inner_sql, inner_params = inner.query.get_compiler(using=inner.db).as_sql()
+    listed = ", ".join(columns)
+    # Only fixed column names are formatted in; the filter's values stay parameters.
+    if connections[inner.db].vendor == "postgresql":
+        dim = (
+            "CASE WHEN GROUPING(g_state) = 0 THEN 0 WHEN GROUPING(g_sector) = 0 THEN 1 "
+            "WHEN GROUPING(g_assignee) = 0 THEN 2 ELSE 3 END"
+        )
+        groups = ", ".join(f"({', '.join(keys)})" for keys in sets)
+        grouped = (
+            f"SELECT {dim} AS dim, {listed}, COUNT(*) AS n "  # noqa: S608
+            f"FROM ({inner_sql}) AS c GROUP BY GROUPING SETS ({groups})"
+        )
+        params = list(inner_params)
+    else:
+        branches = []
+        for number, keys in enumerate(sets):
+            selected = ", ".join(c if c in keys else f"NULL AS {c}" for c in columns)
+            branches.append(
+                f"SELECT {number} AS dim, {selected}, COUNT(*) AS n "  # noqa: S608
+                f"FROM ({inner_sql}) AS c GROUP BY {', '.join(keys)}"
+            )
+        grouped = " UNION ALL ".join(branches)
+        params = list(inner_params) * len(sets)
+    return names_sql(grouped), params
+
+
 def _one_pass_sql(base: QuerySet[Case], today: dt.date) -> tuple[str, list[Any]]:
     """The statement of the one pass: (dim, *COLUMNS, n, sector name, assignee's first
     name, last name and username) per group."""
@@ -311,28 +347,4 @@ def _one_pass_sql(base: QuerySet[Case], today: dt.date) -> tuple[str, list[Any]]
         g_assignee=F("assignee_id"),
         g_day=F("local_day"),
     ).values(*COLUMNS)
-    inner_sql, inner_params = inner.query.get_compiler(using=base.db).as_sql()
-    columns = ", ".join(COLUMNS)
-    # Only fixed column names are formatted in; the filter's values stay parameters.
-    if connections[base.db].vendor == "postgresql":
-        dim = (
-            "CASE WHEN GROUPING(g_state) = 0 THEN 0 WHEN GROUPING(g_sector) = 0 THEN 1 "
-            "WHEN GROUPING(g_assignee) = 0 THEN 2 ELSE 3 END"
-        )
-        sets = ", ".join(f"({', '.join(keys)})" for keys in SETS)
-        grouped = (
-            f"SELECT {dim} AS dim, {columns}, COUNT(*) AS n "  # noqa: S608
-            f"FROM ({inner_sql}) AS c GROUP BY GROUPING SETS ({sets})"
-        )
-        params = list(inner_params)
-    else:
-        branches = []
-        for number, keys in enumerate(SETS):
-            selected = ", ".join(c if c in keys else f"NULL AS {c}" for c in COLUMNS)
-            branches.append(
-                f"SELECT {number} AS dim, {selected}, COUNT(*) AS n "  # noqa: S608
-                f"FROM ({inner_sql}) AS c GROUP BY {', '.join(keys)}"
-            )
-        grouped = " UNION ALL ".join(branches)
-        params = list(inner_params) * len(SETS)
-    return names_sql(grouped), params
+    return grouping_sets_sql(inner, COLUMNS, SETS)
