@@ -13,7 +13,6 @@ the URL sandbox of `static/letters/`, the bundled fonts embedded, PDF/A-2a with 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from cases.dashboard.current import CurrentFigures
 from cases.dashboard.presentation import Cell, Dashboard, present
-from cases.letters import ASSET_ROOT, dutch_date, render_pdf
+from cases.letters import ASSET_ROOT, dutch_date, files_fingerprint, render_pdf
 
 REPORT_TEMPLATE = "cases/letters/figures_report.html"
 # Bump when the report's template or stylesheet changes; recorded in the report's Event.
@@ -281,12 +280,8 @@ def render_figures_report(report: FiguresReport) -> bytes:
 
 
 def template_fingerprint() -> str:
-    """sha256 over the template files; changes whenever the report's look or text changes."""
-    digest = hashlib.sha256()
-    for path in TEMPLATE_FILES:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """Changes whenever the report's look or text changes."""
+    return files_fingerprint(TEMPLATE_FILES)
 
 
 def download_filename(current: CurrentFigures, at: dt.datetime) -> str:

@@ -23,7 +23,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -297,13 +297,18 @@ def render_confirmation_letter(
     return render_pdf(letter_html(build_confirmation_letter(case, draft=draft, today=today)))
 
 
-def template_fingerprint() -> str:
-    """sha256 over the template files; changes whenever the letter's look or text changes."""
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """sha256 over the names and contents of `paths` (a document's template files)."""
     digest = hashlib.sha256()
-    for path in TEMPLATE_FILES:
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def template_fingerprint() -> str:
+    """Changes whenever the letter's look or text changes."""
+    return files_fingerprint(TEMPLATE_FILES)
 
 
 # ---------------------------------------------------------------------------

@@ -52,10 +52,10 @@ from cases.dashboard.figures import (
     SETS,
     Figures,
     Tally,
-    _day,
     _flag,
     execute_figures_sql,
     grouping_sets_sql,
+    tally_rows,
 )
 from cases.filters import local_day_start
 from cases.models import Call, Case, EmployerResponse, Event, State
@@ -153,24 +153,15 @@ def figures_as_of(
     `overdue` is None: it is not computed for a past moment."""
     today = today or timezone.localdate()
     base = countable(cases)
-    tally = Tally()
-    for row in execute_figures_sql(base.db, *one_pass_sql(base, moment)):
-        dim, values, n = row[0], dict(zip(AS_OF_COLUMNS, row[1:8], strict=True)), row[8]
-        sector_name, first, last, username = row[9:13]
-        if dim == 0:
-            tally.received += n
-            state, outcome = split_state(values["g_state"])
-            tally.add_state(STATE_CODES[state], OUTCOME_CODES[outcome], bool(values["g_inv"]), n)
-            tally.only_not_allowed += n if values["g_only"] else 0
-            tally.not_recognised += n if values["g_nr"] else 0
-        elif dim == 1:
-            tally.by_sector[values["g_sector"]] += n
-            tally.name_sector(values["g_sector"], sector_name)
-        elif dim == 2:
-            tally.by_assignee[values["g_assignee"]] += n
-            tally.name_assignee(values["g_assignee"], first, last, username)
-        else:
-            tally.by_day[_day(values["g_day"])] += n
+
+    def headline(tally: Tally, values: dict[str, Any], n: int) -> None:
+        state, outcome = split_state(values["g_state"])
+        tally.add_state(STATE_CODES[state], OUTCOME_CODES[outcome], bool(values["g_inv"]), n)
+        tally.only_not_allowed += n if values["g_only"] else 0
+        tally.not_recognised += n if values["g_nr"] else 0
+
+    rows = execute_figures_sql(base.db, *one_pass_sql(base, moment))
+    tally = tally_rows(rows, AS_OF_COLUMNS, headline)
     tally.not_recognised_employers = (
         base.filter(created_at__lte=moment)
         .alias(nr_then=not_recognised_then(moment))

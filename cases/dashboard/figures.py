@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,21 +269,21 @@ SETS: tuple[tuple[str, ...], ...] = (STATE_KEYS, ("g_sector",), ("g_assignee",),
 COLUMNS = (*STATE_KEYS, "g_sector", "g_assignee", "g_day")
 
 
-def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Figures:
-    """All dashboard figures for `cases` (already narrowed by permissions and the shared
-    FilterSet) in two queries, whatever the number of meldingen."""
-    today = today or timezone.localdate()
-    base = countable(cases)
+def tally_rows(
+    rows: list[tuple[Any, ...]],
+    columns: tuple[str, ...],
+    headline: Callable[[Tally, dict[str, Any], int], None],
+) -> Tally:
+    """The rows of `grouping_sets_sql` over `columns`: set 0 counts as received and goes to
+    `headline`; the sector, assignee and day sets to the breakdowns, with their names."""
     tally = Tally()
-    for row in execute_figures_sql(base.db, *_one_pass_sql(base, today)):
-        dim, values, n = row[0], dict(zip(COLUMNS, row[1:10], strict=True)), row[10]
-        sector_name, first, last, username = row[11:15]
+    width = len(columns)
+    for row in rows:
+        dim, values, n = row[0], dict(zip(columns, row[1 : width + 1], strict=True)), row[width + 1]
+        sector_name, first, last, username = row[width + 2 : width + 6]
         if dim == 0:
             tally.received += n
-            tally.add_state(values["g_state"], values["g_outcome"], bool(values["g_inv"]), n)
-            tally.only_not_allowed += n if values["g_only"] else 0
-            tally.not_recognised += n if values["g_nr"] else 0
-            tally.overdue += n if values["g_overdue"] else 0
+            headline(tally, values, n)
         elif dim == 1:
             tally.by_sector[values["g_sector"]] += n
             tally.name_sector(values["g_sector"], sector_name)
@@ -291,6 +292,22 @@ def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Fi
             tally.name_assignee(values["g_assignee"], first, last, username)
         else:
             tally.by_day[_day(values["g_day"])] += n
+    return tally
+
+
+def dashboard_figures(cases: QuerySet[Case], today: dt.date | None = None) -> Figures:
+    """All dashboard figures for `cases` (already narrowed by permissions and the shared
+    FilterSet) in two queries, whatever the number of meldingen."""
+    today = today or timezone.localdate()
+    base = countable(cases)
+
+    def headline(tally: Tally, values: dict[str, Any], n: int) -> None:
+        tally.add_state(values["g_state"], values["g_outcome"], bool(values["g_inv"]), n)
+        tally.only_not_allowed += n if values["g_only"] else 0
+        tally.not_recognised += n if values["g_nr"] else 0
+        tally.overdue += n if values["g_overdue"] else 0
+
+    tally = tally_rows(execute_figures_sql(base.db, *_one_pass_sql(base, today)), COLUMNS, headline)
     tally.not_recognised_employers = base.filter(not_recognised=True).aggregate(
         n=Count("employer_id", distinct=True)
     )["n"]
