@@ -6,6 +6,7 @@ import datetime as dt
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 
 
 @lru_cache(maxsize=64)
@@ -28,3 +29,8 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
         if is_working_day(current):
             remaining -= 1
     return current
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    """00:00 on `day` in the current time zone (Europe/Amsterdam), as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from cases.deadlines import local_day_start
 from cases.models import (
     Agreement,
     AgreementStatus,
@@ -41,11 +42,6 @@ from cases.types import AnyUser
 TIMELINE_LIMIT = 200
 # The surge view lists this many employers.
 SURGE_LIMIT = 25
-
-
-def local_day_start(day: dt.date) -> dt.datetime:
-    """00:00 on `day` in Europe/Amsterdam (as `cases.filters.local_day_start`)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

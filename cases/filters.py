@@ -43,11 +43,6 @@ NULL = "null"  # django-filter's null_value: "no sector" / "nobody"
 DATE = {"type": "date"}
 
 
-def local_day_start(day: dt.date) -> dt.datetime:
-    """00:00 on `day` in the current time zone (Europe/Amsterdam), as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def received_between(after: dt.date | None, before: dt.date | None) -> Q:
     """Received on the local calendar days after..before inclusive (`Case.local_day`, the
     day in Europe/Amsterdam, stored with every case)."""

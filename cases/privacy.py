@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from cases import validators as v
-from cases.filters import local_day_start
+from cases.deadlines import local_day_start
 from cases.models import Case, Event, EventKind, Melder
 
 

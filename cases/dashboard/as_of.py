@@ -57,7 +57,7 @@ from cases.dashboard.figures import (
     grouping_sets_sql,
     tally_rows,
 )
-from cases.filters import local_day_start
+from cases.deadlines import local_day_start
 from cases.models import Call, Case, EmployerResponse, Event, State
 from cases.models.rollups import CLOSED_CODE, OUTCOME_CODES, STATE_CODES
 from cases.rollups import ONLY_NOT_ALLOWED_MASK
