@@ -50,6 +50,8 @@ def _serializer_field(field: forms.Field) -> serializers.Field[Any, Any, Any, An
         return serializers.IntegerField(allow_null=True, **common)
     if isinstance(field, forms.MultipleChoiceField):
         choices = [value for value, _label in cast(Iterable[tuple[Any, Any]], field.choices)]
+        if not choices:  # choices that depend on the case (references of cases)
+            return serializers.ListField(child=serializers.CharField(max_length=20), **common)
         return serializers.ListField(child=serializers.ChoiceField(choices=choices), **common)
     if isinstance(field, forms.ChoiceField):
         choices = [value for value, _label in cast(Iterable[tuple[Any, Any]], field.choices)]

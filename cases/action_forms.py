@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cases.fields import SaneDateField, SaneDateTimeField
@@ -35,6 +36,7 @@ from cases.models import (
     Outcome,
     Sector,
     SentVia,
+    State,
 )
 from cases.permissions import case_worker_users_q, visible_cases
 from cases.types import AnyUser
@@ -51,6 +53,8 @@ class ActionForm(forms.Form):
 
     # Service error keys shown under another field of this form.
     FIELD_ALIASES: ClassVar[dict[str, str]] = {}
+    # False when there is nothing to choose (no case to attach): the page leaves it out.
+    offered = True
 
     def __init__(self, *args: Any, case: Case, user: AnyUser | None = None, **kwargs: Any) -> None:
         self.case = case
@@ -145,6 +149,80 @@ class CloseForm(OutcomeForm):
         allowed = CLOSE_OUTCOMES.get(self.case.state, ())
         outcome = cast(forms.ChoiceField, self.fields["outcome"])
         outcome.choices = [(code, Outcome(code).label) for code in allowed]
+        if self.case.pk and self.case.bundled.exclude(state=State.CLOSED).exists():
+            outcome.help_text = _(
+                "The cases handled together with this one are closed with the same outcome. "
+                "‘Withdrawn’ and ‘Duplicate case’ concern only this case’s own melding: they are "
+                "not possible while cases are handled together with it."
+            )
+
+
+class ReferencesField(forms.MultipleChoiceField):
+    """References of cases, offered as choices; any reference is accepted here, the form
+    looks it up and the service says why a case cannot be used."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class BundleAttachForm(ActionForm):
+    """Attach other open cases about the same employer to this one (the lead)."""
+
+    cases = ReferencesField(
+        label=_("Cases about the same employer (KvK number and establishment)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "They are taken into investigation and assigned to this case’s inspector. The call, "
+            "the agreements and the letter of this case are theirs too; the letter does not "
+            "mention them."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from cases.selectors import bundle_candidates
+
+        super().__init__(*args, **kwargs)
+        field = cast(ReferencesField, self.fields["cases"])
+        field.choices = [
+            (case.reference, candidate_label(case))
+            for case in (bundle_candidates(self.user, self.case) if self.case.pk else [])
+        ]
+        self.offered = bool(field.choices)
+
+    def service_input(self) -> dict[str, Any]:
+        references = list(
+            dict.fromkeys(str(r).strip().upper() for r in self.cleaned_data.get("cases") or [])
+        )
+        found = dict(
+            visible_cases(self.user).filter(reference__in=references).values_list("reference", "pk")
+        )
+        unknown = [r for r in references if r not in found]
+        if unknown:
+            raise ValidationError(
+                {
+                    "cases": _("There is no case with reference {references}.").format(
+                        references=", ".join(unknown)
+                    )
+                }
+            )
+        return {"cases": [found[r] for r in references]}
+
+
+def candidate_label(case: Case) -> str:
+    """How a case is offered for attaching: reference, day received, status and who handles
+    it (never anything about the melder)."""
+    handler = (
+        case.assignee.get_full_name() or case.assignee.get_username()
+        if case.assignee is not None
+        else str(_("intake queue"))
+    )
+    return str(_("{reference}, received {day}, {state}, {handler}")).format(
+        reference=case.reference,
+        day=date_format(timezone.localtime(case.received_at), "j F Y"),
+        state=case.get_state_display(),
+        handler=handler,
+    )
 
 
 class ContactMixin(forms.Form):

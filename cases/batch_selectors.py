@@ -6,16 +6,20 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from cases.models import Case, Letter, LetterBatch, LetterBatchItem, State
+from cases.models import Case, Letter, LetterBatch, LetterBatchItem, LetterCase, State
 
 
 def unsent_letters(cases: QuerySet[Case]) -> QuerySet[Letter]:
     """Of `cases`, each case's current letter (its latest version) when it has not been
-    recorded as sent, in the order of the cases' references. Earlier versions that a newer
+    recorded as sent, in the order of the cases' references; for a case handled together with
+    others, its lead's (each letter once). Earlier versions that a newer
     one replaced are never printed or regenerated."""
     newer = Letter.objects.filter(case=OuterRef("case"), number__gt=OuterRef("number"))
+    selected = cases.values("pk")
+    # A case handled together with others is covered by its lead's letter (once per letter).
+    covers = LetterCase.objects.filter(letter=OuterRef("pk"), case__in=selected)
     return (
-        Letter.objects.filter(case__in=cases.values("pk"), sent_at__isnull=True)
+        Letter.objects.filter(Q(case__in=selected) | Q(Exists(covers)), sent_at__isnull=True)
         .filter(~Exists(newer))
         .select_related("case")
         .order_by("case__reference", "case_id")

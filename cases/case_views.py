@@ -40,6 +40,7 @@ ANCHORS = {
     "calls": "gesprekken",
     "agreements": "afspraken",
     "letters": "brieven",
+    "bundle": "samen",
 }
 # Per-row actions: the field of their form that names the row, and the row's key.
 ROW_FIELD = {"call": "call", "agreement": "agreement", "letter": "letter"}
@@ -183,6 +184,8 @@ def _panels(
                 item.form = action.form_class(
                     case=case, user=user, auto_id=auto_id(action.name, key), initial=initial
                 )
+                if not item.form.offered:
+                    continue
             if is_next:
                 panels.sections.setdefault("case", []).append(item)
             elif row is None:
@@ -342,17 +345,44 @@ def _render(
         "stale": stale,
         "changes": changes or [],
         "repeat_signal": employers.repeat_signal(case.employer),
+        **_bundle_context(case),
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)
 
 
+def _bundle_context(case: Case) -> dict[str, Any]:
+    """Bundled handling on the case page: the cases a lead leads; for an attached case, the
+    lead's agreements and the letters that cover it (both belong to the lead)."""
+    if case.bundle_lead_id is None:
+        return {"bundled": selectors.bundle_of(case)}
+    return {
+        "bundled": [],
+        "lead_agreements": list(
+            Agreement.objects.filter(case_id=case.bundle_lead_id).order_by("due_date", "pk")
+        ),
+        "shared_letters": list(
+            Letter.objects.filter(covers__case=case)
+            .select_related("case", "generated_by")
+            .order_by("generated_at", "pk")
+        ),
+    }
+
+
 def _timeline_facts(user: AnyUser, case: Case, events: list[Any]) -> TimelineFacts:
     """What the timeline names: the agreements by their number and text, and which of the
     referenced cases (a duplicate's main case) this user may open."""
-    references = {str(e.data["main_case"]) for e in events if e.data.get("main_case")}
-    if case.main_case is not None:
-        references.add(case.main_case.reference)
+    references = {
+        str(reference)
+        for e in events
+        for key in ("main_case", "bundle_lead", "detached")
+        if (reference := e.data.get(key))
+    }
+    references.update(str(r) for e in events for r in e.data.get("bundled") or [])
+    for linked in (case.main_case, case.bundle_lead):
+        if linked is not None:
+            references.add(linked.reference)
+    references.update(case.bundled.values_list("reference", flat=True))
     visible = (
         set(
             permissions.visible_cases(user)

@@ -32,6 +32,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from cases.models import Case, Melder
 
 DESCRIPTION_RUN = 8
@@ -234,8 +236,12 @@ def leaks_in(text: str, melders: Sequence[MelderData]) -> list[str]:
 
 
 def covered_cases(case: Case | int) -> list[int]:
-    """The cases a letter for `case` covers: the case and the meldingen closed as its
-    duplicates (their melders reported the same employer)."""
+    """The cases a letter for `case` covers: the case, the meldingen closed as its duplicates
+    and the cases handled together with it (their melders reported the same employer)."""
     pk = case.pk if isinstance(case, Case) else case
-    duplicates = Case.objects.filter(main_case_id=pk).values_list("pk", flat=True)
-    return [pk, *duplicates]
+    others = (
+        Case.objects.filter(Q(main_case_id=pk) | Q(bundle_lead_id=pk))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [pk, *others]

@@ -92,6 +92,23 @@ def can_view_melder(user: AnyUser | None, case: Case) -> bool:
     )
 
 
+def attachable_cases_q(user: AnyUser | None) -> Q:
+    """Which cases `user` may attach to a bundle they handle (cases.services.bundles): a team
+    leader any; an inspector only unassigned ones and their own."""
+    if is_supervisor(user):
+        return Q()
+    if not is_case_worker(user) or user is None:
+        return Q(pk__in=[])
+    return Q(assignee__isnull=True) | Q(assignee=user.pk)
+
+
+def can_attach(user: AnyUser | None, case: Case) -> bool:
+    """Whether `user` may attach `case` to a bundle (see `attachable_cases_q`)."""
+    if is_supervisor(user):
+        return True
+    return is_case_worker(user) and user is not None and case.assignee_id in (None, user.pk)
+
+
 def can_act_on_case(user: AnyUser | None, case: Case) -> bool:
     """Transitions, calls, agreements and letters on this case."""
     if is_supervisor(user):

@@ -84,7 +84,9 @@ def related_facts(case: Case) -> tuple[int, bool]:
 
 
 def open_agreement_due(case_id: int) -> dt.date | None:
-    """The due date of the case's earliest open agreement (one query)."""
+    """The due date of the earliest open agreement of `case_id` (one query): pass
+    `Case.agreements_case_id`, as a case handled together with others works towards the
+    agreements of its bundle's lead."""
     return Agreement.objects.filter(case_id=case_id, status=AgreementStatus.OPEN).aggregate(
         due=Min("due_date")
     )["due"]
@@ -100,7 +102,7 @@ def derive(
     agreement_dues: Mapping[int, dt.date] | None = None,
 ) -> None:
     """Set the precomputed columns of `case` (in memory) from its own fields, its employer's
-    sector and its topics, calls and agreements.
+    sector and its topics, calls and agreements (its bundle lead's, when it has one).
 
     Topics and calls are read from the database unless both are given (as at intake, before
     the case has any), or `related_unchanged` says the caller changed neither (then the case
@@ -115,9 +117,9 @@ def derive(
     if case.state not in AGREEMENT_DEADLINE_STATES:
         case.agreement_due = None
     elif agreement_dues is not None:
-        case.agreement_due = agreement_dues.get(case.pk)
+        case.agreement_due = agreement_dues.get(case.agreements_case_id)
     elif not agreements_unchanged:
-        case.agreement_due = open_agreement_due(case.pk)
+        case.agreement_due = open_agreement_due(case.agreements_case_id)
     if related_unchanged:
         return
     if topic_bits is None or not_recognised is None:
@@ -439,7 +441,7 @@ def column_drift(using: str = DEFAULT_DB_ALIAS, batch: int = 2000) -> list[tuple
         ids = [c.pk for c in cases]
         dues = dict(
             Agreement.objects.using(using)
-            .filter(case_id__in=ids, status=AgreementStatus.OPEN)
+            .filter(case_id__in={c.agreements_case_id for c in cases}, status=AgreementStatus.OPEN)
             .values("case_id")
             .annotate(due=Min("due_date"))
             .values_list("case_id", "due")

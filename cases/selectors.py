@@ -19,7 +19,18 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Count, F, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import OrderBy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,7 +254,7 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
     """A case with everything the case page shows, in a fixed number of queries."""
     return (
         visible_cases(user)
-        .select_related("employer__sector", "assignee", "main_case", "created_by")
+        .select_related("employer__sector", "assignee", "main_case", "bundle_lead", "created_by")
         .prefetch_related(
             "topics",
             Prefetch("calls", queryset=Call.objects.select_related("caller")),
@@ -258,6 +269,32 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
         .filter(reference=reference)
         .first()
     )
+
+
+def bundle_candidates(user: AnyUser | None, lead: Case) -> QuerySet[Case]:
+    """The cases `user` may attach to `lead` now (cases.services.bundles): open and not yet
+    called about, about the same employer, in the user's scope, not in a bundle already."""
+    from cases.workflow import ATTACHABLE
+
+    return (
+        visible_cases(user)
+        .filter(
+            permissions.attachable_cases_q(user),
+            employer_id=lead.employer_id,
+            state__in=ATTACHABLE,
+            bundle_lead__isnull=True,
+        )
+        .exclude(pk=lead.pk)
+        .exclude(Exists(Case.objects.filter(bundle_lead=OuterRef("pk"))))
+        .exclude(Exists(Call.objects.filter(case=OuterRef("pk"), reached=True)))
+        .select_related("assignee")
+        .order_by("received_at", "pk")
+    )
+
+
+def bundle_of(case: Case) -> list[Case]:
+    """The cases handled together with `case`, when it leads a bundle, by reference."""
+    return list(case.bundled.select_related("assignee").order_by("reference"))
 
 
 def people_named_in(events: list[Event]) -> dict[int, str]:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import permissions
-from cases.models import Case, EventKind, State
+from cases.models import Agreement, Case, EventKind, State
 from cases.permissions import Rule
 from cases.types import AnyUser
 
@@ -44,6 +44,9 @@ R, UI, EC, AC, CL = (
     State.CLOSED,
 )
 OPEN = (R, UI, EC, AC)
+# What can be attached to a bundle (cases.services.bundles): open meldingen not yet called
+# about.
+ATTACHABLE = (R, UI)
 ALL = (*OPEN, CL)
 
 
@@ -72,6 +75,9 @@ class Guard:
 
 
 def _agreements(case: Case) -> bool:
+    """The case's agreements: a case handled together with others shares its lead's."""
+    if case.bundle_lead_id is not None:
+        return Agreement.objects.filter(case_id=case.bundle_lead_id).exists()
     return bool(case.agreements.all())  # uses a prefetch when the page made one
 
 
@@ -103,6 +109,21 @@ HAS_AGREEMENTS = Guard(
 )
 HAS_REACHED_CALL = Guard(_reached_call, gettext_lazy("This case has no call with the employer."))
 HAS_LETTER = Guard(_letters, gettext_lazy("This case has no letter yet."))
+NOT_ATTACHED = Guard(
+    lambda case: case.bundle_lead_id is None,
+    gettext_lazy(
+        "This case is handled together with another case: its call, agreements, letter and "
+        "closing are done on that case (the lead)."
+    ),
+)
+ATTACHED = Guard(
+    lambda case: case.bundle_lead_id is not None,
+    gettext_lazy("This case is not handled together with another case."),
+)
+NO_REACHED_CALL = Guard(
+    lambda case: not _reached_call(case),
+    gettext_lazy("The employer has already been called about this case."),
+)
 HAS_UNSENT_LETTER = Guard(
     _unsent_letter, gettext_lazy("This letter has already been recorded as sent.")
 )
@@ -143,6 +164,10 @@ class Action:
     next_in: tuple[str, ...] = ()
     # A read the user may open in a new tab or download (the draft letter).
     tab_or_download: bool = False
+    # Bundled handling (cases.services.bundles): the action may change the other cases of
+    # the case's bundle too (the lead's action follows on its attached cases, or attaching
+    # and detaching them); its write locks the whole bundle, in the order of the ids.
+    bundle: bool = False
 
     @property
     def is_write(self) -> bool:
@@ -234,7 +259,7 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Record a call attempt without answer"),
             sources=(UI, EC),
             rule=permissions.HANDLE,
-            guards=(EMPLOYER_IDENTIFIED,),
+            guards=(NOT_ATTACHED, EMPLOYER_IDENTIFIED),
             event=EventKind.CALL_ATTEMPT,
             form="CallAttemptForm",
             service="calls.case_record_call_attempt",
@@ -250,7 +275,7 @@ ACTIONS: dict[str, Action] = {
             targets=(EC,),
             transition="record_call",
             rule=permissions.HANDLE,
-            guards=(EMPLOYER_IDENTIFIED,),
+            guards=(NOT_ATTACHED, EMPLOYER_IDENTIFIED),
             # The first reached call moves the case on; a follow-up call is an Event "call".
             event=EventKind.RECORD_CALL,
             extra_events=(EventKind.CALL,),
@@ -261,6 +286,7 @@ ACTIONS: dict[str, Action] = {
             done=gettext_lazy("The call has been recorded."),
             section="calls",
             next_in=(UI,),
+            bundle=True,
         ),
         Action(
             "call_edit",
@@ -268,7 +294,7 @@ ACTIONS: dict[str, Action] = {
             # Before the letter is issued: the letter is addressed to this person.
             sources=(EC,),
             rule=permissions.HANDLE,
-            guards=(HAS_REACHED_CALL,),
+            guards=(NOT_ATTACHED, HAS_REACHED_CALL),
             event=EventKind.CALL_EDITED,
             form="CallContactForm",
             service="calls.call_edit",
@@ -283,6 +309,7 @@ ACTIONS: dict[str, Action] = {
             "agreement_add",
             gettext_lazy("Add an agreement"),
             sources=(EC,),
+            guards=(NOT_ATTACHED,),
             rule=permissions.HANDLE,
             event=EventKind.AGREEMENT_ADDED,
             form="AgreementForm",
@@ -292,13 +319,14 @@ ACTIONS: dict[str, Action] = {
             changes=("agreements",),
             section="agreements",
             next_in=(EC,),
+            bundle=True,
         ),
         Action(
             "agreement_edit",
             gettext_lazy("Change agreement"),
             sources=(EC,),
             rule=permissions.HANDLE,
-            guards=(HAS_AGREEMENTS,),
+            guards=(NOT_ATTACHED, HAS_AGREEMENTS),
             event=EventKind.AGREEMENT_CHANGED,
             form="AgreementEditForm",
             service="agreements.agreement_edit",
@@ -307,11 +335,13 @@ ACTIONS: dict[str, Action] = {
             changes=("agreements",),
             section="agreements",
             per="agreement",
+            bundle=True,
         ),
         Action(
             "letter_preview",
             gettext_lazy("Preview the draft letter (PDF)"),
             sources=(EC, AC),
+            guards=(NOT_ATTACHED,),
             rule=permissions.HANDLE,
             section="letters",
             method="get",
@@ -326,7 +356,7 @@ ACTIONS: dict[str, Action] = {
             targets=(AC,),
             transition="confirm_agreements",
             rule=permissions.HANDLE,
-            guards=(HAS_AGREEMENTS,),
+            guards=(NOT_ATTACHED, HAS_AGREEMENTS),
             event=EventKind.CONFIRM_AGREEMENTS,
             extra_events=(EventKind.LETTER_GENERATED,),
             service="letters.issue_confirmation_letter",
@@ -337,13 +367,14 @@ ACTIONS: dict[str, Action] = {
             ),
             section="letters",
             next_in=(EC,),
+            bundle=True,
         ),
         Action(
             "agreement_status",
             gettext_lazy("Record whether it was kept"),
             sources=(AC,),
             rule=permissions.HANDLE,
-            guards=(HAS_AGREEMENTS,),
+            guards=(NOT_ATTACHED, HAS_AGREEMENTS),
             event=EventKind.AGREEMENT_STATUS,
             form="AgreementStatusForm",
             service="agreements.agreement_set_status",
@@ -354,6 +385,7 @@ ACTIONS: dict[str, Action] = {
             per="agreement",
             next_in=(AC,),
             row_label=gettext_lazy("Agreement {number}: was it kept?"),
+            bundle=True,
         ),
         Action(
             "letter_download",
@@ -375,7 +407,7 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Record as sent"),
             sources=ALL,
             rule=permissions.HANDLE,
-            guards=(HAS_UNSENT_LETTER,),
+            guards=(NOT_ATTACHED, HAS_UNSENT_LETTER),
             event=EventKind.LETTER_SENT,
             form="MarkSentForm",
             service="letters.letter_mark_sent",
@@ -392,7 +424,10 @@ ACTIONS: dict[str, Action] = {
             gettext_lazy("Make a new version of the letter"),
             sources=(AC,),
             rule=permissions.REGENERATE,
-            guards=(HAS_LETTER,),
+            guards=(
+                NOT_ATTACHED,
+                HAS_LETTER,
+            ),
             needs_assignee=False,
             event=EventKind.LETTER_GENERATED,
             form="RegenerateForm",
@@ -400,6 +435,7 @@ ACTIONS: dict[str, Action] = {
             button=gettext_lazy("Make new version"),
             done=gettext_lazy("Letter {number} has been generated; the earlier versions are kept."),
             section="letters",
+            bundle=True,
         ),
         Action(
             "close",
@@ -407,17 +443,51 @@ ACTIONS: dict[str, Action] = {
             sources=(UI, EC, AC),
             targets=(CL,),
             transition="close",
+            guards=(NOT_ATTACHED,),
             rule=permissions.HANDLE,
             event=EventKind.CLOSE,
             form="CloseForm",
             service="triage.case_close",
             button=gettext_lazy("Close case"),
             done=gettext_lazy("The case has been closed."),
+            bundle=True,
+        ),
+        Action(
+            "bundle_attach",
+            gettext_lazy("Handle other cases about this employer together with this one"),
+            # Only before the call: the cases attached share it.
+            sources=(UI,),
+            rule=permissions.HANDLE,
+            guards=(NOT_ATTACHED, EMPLOYER_IDENTIFIED, NO_REACHED_CALL),
+            event=EventKind.BUNDLE_ATTACHED,
+            form="BundleAttachForm",
+            service="bundles.bundle_attach",
+            button=gettext_lazy("Handle together"),
+            done=gettext_lazy(
+                "{count} case(s) are now handled together with {reference}: one call, one letter."
+            ),
+            section="bundle",
+            bundle=True,
+        ),
+        Action(
+            "bundle_detach",
+            gettext_lazy("Handle this case on its own again"),
+            # Until the call with the employer is recorded (then the case is called).
+            sources=(UI,),
+            rule=permissions.HANDLE,
+            guards=(ATTACHED,),
+            event=EventKind.BUNDLE_DETACHED,
+            service="bundles.bundle_detach",
+            button=gettext_lazy("Handle on its own"),
+            done=gettext_lazy("Case {reference} is handled on its own again."),
+            section="bundle",
+            bundle=True,
         ),
         Action(
             "assign",
             gettext_lazy("(Re)assign"),
             sources=OPEN,
+            guards=(NOT_ATTACHED,),
             rule=permissions.ASSIGN,
             needs_assignee=False,
             event=EventKind.ASSIGNED,
@@ -425,6 +495,7 @@ ACTIONS: dict[str, Action] = {
             service="triage.case_assign",
             button=gettext_lazy("Assign"),
             done=gettext_lazy("The case has been assigned."),
+            bundle=True,
         ),
         Action(
             "reopen",
@@ -440,6 +511,7 @@ ACTIONS: dict[str, Action] = {
             service="triage.case_reopen",
             button=gettext_lazy("Reopen case"),
             done=gettext_lazy("The case has been reopened."),
+            bundle=True,
         ),
         Action(
             "update_details",

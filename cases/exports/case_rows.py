@@ -62,6 +62,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("calls", _("Calls"), 8),
     Column("agreements", _("Agreements"), 8),
     Column("letter_sent", _("Letter sent on"), 12),
+    Column("bundle_lead", _("Handled together with"), 14),
 )
 
 # What the query selects, in this order (every one a column of the allow-list's source).
@@ -83,6 +84,7 @@ FIELDS = (
     "n_calls",
     "n_agreements",
     "letter_sent",
+    "bundle_lead__reference",
 )
 
 
@@ -90,9 +92,9 @@ def header() -> list[str]:
     return [str(column.label) for column in COLUMNS]
 
 
-def _count_of(model: Any) -> Coalesce:
+def _count_of(model: Any, case: str = "pk") -> Coalesce:
     counted = (
-        model.objects.filter(case=OuterRef("pk"))
+        model.objects.filter(case=OuterRef(case))
         .order_by()
         .values("case")
         .annotate(n=Count("pk"))
@@ -111,11 +113,18 @@ def export_queryset(cases: QuerySet[Case], sort: str | None, default_sort: str) 
         .annotate(last=Max("sent_at"))
         .values("last")
     )
+    # A case handled together with others: its lead's agreements and the letters covering it.
+    shared_letter = (
+        Letter.objects.filter(covers__case=OuterRef("pk"), sent_at__isnull=False)
+        .order_by("-sent_at")
+        .values("sent_at")[:1]
+    )
     ordered = list_order(cases, sort, default_sort)
     return ordered.annotate(
         n_calls=_count_of(Call),
-        n_agreements=_count_of(Agreement),
-        letter_sent=Subquery(last_letter),
+        agreements_case=Coalesce("bundle_lead_id", "pk"),
+        n_agreements=_count_of(Agreement, "agreements_case"),
+        letter_sent=Coalesce(Subquery(last_letter), Subquery(shared_letter)),
     ).values_list(*FIELDS)
 
 
@@ -169,6 +178,7 @@ class Labels:
             calls,
             agreements,
             letter_sent,
+            bundle_lead,
         ) = values
         overdue = self.overdue(state, triage_due, call_due, agreement_due)
         zone = self.zone
@@ -191,6 +201,7 @@ class Labels:
             calls,
             agreements,
             letter_sent,
+            bundle_lead or "",
         ]
 
 

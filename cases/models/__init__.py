@@ -21,7 +21,7 @@ from cases.models.choices import (
 )
 from cases.models.contact import CONTACT_FIELDS, ContactPerson, FormOfAddress
 from cases.models.employer import Employer
-from cases.models.handling import Agreement, Call, Letter
+from cases.models.handling import Agreement, Call, Letter, LetterCase
 from cases.models.history import AppendOnlyError, Event, EventQuerySet, FigureSnapshot
 from cases.models.people import AccountSecurity, InspectorProfile, RoleGrant
 from cases.models.reference import Sector, Topic
@@ -60,6 +60,7 @@ __all__ = [
     "Letter",
     "LetterBatch",
     "LetterBatchItem",
+    "LetterCase",
     "Melder",
     "Outcome",
     "ReferenceCounter",

@@ -110,6 +110,16 @@ class Case(FSMModelMixin, models.Model):
         blank=True,
         related_name="duplicates",
     )
+    # Bundled handling (cases.services.bundles): the case whose call, agreements and letter
+    # this one shares, the lead of its bundle. A lead has no lead of its own.
+    bundle_lead = models.ForeignKey(
+        "self",
+        verbose_name=_("handled together with"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bundled",
+    )
     triage_due = models.DateField(_("triage due date"))
     call_due = models.DateField(_("call employer by"), null=True, blank=True)
     investigated_at = models.DateTimeField(_("taken into investigation at"), null=True, blank=True)
@@ -185,6 +195,10 @@ class Case(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(main_case__isnull=True) | ~Q(main_case=models.F("id")),
                 name="case_main_case_not_self",
+            ),
+            models.CheckConstraint(
+                condition=Q(bundle_lead__isnull=True) | ~Q(bundle_lead=models.F("id")),
+                name="case_bundle_lead_not_self",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
         ]
@@ -283,6 +297,12 @@ class Case(FSMModelMixin, models.Model):
                 return bool(due < today)
         agreement_due = self.next_agreement_due
         return agreement_due is not None and agreement_due < today
+
+    @property
+    def agreements_case_id(self) -> int:
+        """The case whose agreements (and letter) this one shares: its bundle's lead, or
+        itself."""
+        return self.bundle_lead_id or self.pk
 
     @property
     def is_closed(self) -> bool:

@@ -151,6 +151,8 @@ class EventKind(models.TextChoices):
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     LETTER_SENT = "letter_sent", _("Letter sent")
     LETTER_BATCH = "letter_batch", _("Letters selected for bulk work")
+    BUNDLE_ATTACHED = "bundle_attached", _("Handled together with other cases")
+    BUNDLE_DETACHED = "bundle_detached", _("No longer handled together")
     CLOSE = "close", _("Closed")
     REOPEN = "reopen", _("Reopened")
     MELDER_VIEWED = "melder_viewed", _("Complainant or case details viewed")

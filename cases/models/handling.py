@@ -40,6 +40,16 @@ class Call(ContactPerson):
         _("measures shown"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
     )
     notes = models.TextField(_("notes"), blank=True, validators=[MaxLengthValidator(TEXT_MAX)])
+    # On a case handled together with others: the call on the bundle's lead this record
+    # copies (one call with the employer, recorded on every case it concerned).
+    shared_call = models.ForeignKey(
+        "self",
+        verbose_name=_("shared call"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="copies",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -166,3 +176,21 @@ class Letter(models.Model):
     def sent_via_label(self) -> str:
         """How it was sent, for use inside a sentence ("per post"); "" when not sent yet."""
         return str(self.get_sent_via_display()).lower() if self.sent_via else ""
+
+
+class LetterCase(models.Model):
+    """A letter of a bundle's lead covers this case, handled together with the lead: its
+    page, exports and print batches show the letter (which belongs to the lead)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="covers")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="shared_letters")
+
+    class Meta:
+        verbose_name = _("letter of a bundle")
+        verbose_name_plural = _("letters of a bundle")
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "case"], name="letter_case_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} → {self.case.reference}"

@@ -2,7 +2,8 @@
 
 A module per sub-domain, all sharing `base.case_write` (lock, version, the workflow check,
 save, Event): `intake`, `triage` (taking, assigning, transitions, identifying the employer),
-`calls`, `agreements`, `letters`, `figures`, `employers` and `audit`. Refusals are `cases.errors`
+`calls`, `agreements`, `letters`, `bundles` (several meldingen handled as one), `figures`,
+`employers` and `audit`. Refusals are `cases.errors`
 exceptions (or Django's ValidationError for input errors, per field), with Dutch messages.
 """
 
@@ -16,6 +17,7 @@ from cases.errors import (
 from cases.services.agreements import agreement_add, agreement_edit, agreement_set_status
 from cases.services.audit import record_export, record_melder_view
 from cases.services.base import case_write, ensure_allowed
+from cases.services.bundles import bundle_attach, bundle_detach
 from cases.services.calls import call_edit, case_record_call, case_record_call_attempt
 from cases.services.employers import (
     employer_assign_unassigned,
@@ -65,6 +67,8 @@ __all__ = [
     "agreement_edit",
     "agreement_set_status",
     "allocate_reference",
+    "bundle_attach",
+    "bundle_detach",
     "call_edit",
     "case_act",
     "case_assign",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Agreement, AgreementStatus, Case
+from cases.services import bundles
 from cases.services.base import Errors, ServiceError, case_write, clean_text
 from cases.types import Actor
 
@@ -57,6 +58,7 @@ def agreement_add(
             case=write.case, description=description, due_date=due_date, created_by=actor
         )
         write.data = {"agreement_id": agreement.pk, "due_date": due_date.isoformat()}
+        bundles.refresh_attached(write)
     return agreement
 
 
@@ -81,6 +83,7 @@ def agreement_edit(
         item.description = description
         item.due_date = due_date
         item.save(update_fields=["description", "due_date"])
+        bundles.refresh_attached(write)
     return item
 
 
@@ -103,4 +106,5 @@ def agreement_set_status(
         item.status = status
         item.status_changed_at = write.at
         item.save(update_fields=["status", "status_changed_at"])
+        bundles.refresh_attached(write)
     return item

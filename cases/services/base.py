@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,57 @@ def lock(case: Case | int, version: int | None) -> Case:
     return locked
 
 
+def lock_bundle(
+    case: Case | int, version: int | None, *, also: Iterable[int] = ()
+) -> tuple[Case, dict[int, Case]]:
+    """`lock`, for an action that changes a bundle (cases.services.bundles): the case, the lead
+    of its bundle and every case attached to that lead (and the cases `also` names), all
+    locked in one statement in the order of their ids, so that two such writes never wait for
+    each other in a circle. Returns the case and every locked row by id.
+
+    Who is attached changes only under the lead's lock: when it changed between reading the
+    ids and locking them, the write is refused as stale (nothing was changed yet)."""
+    pk = case.pk if isinstance(case, Case) else case
+    lead_id = (
+        Case.objects.filter(pk=pk).values_list(Coalesce("bundle_lead_id", "pk"), flat=True).first()
+    )
+    if lead_id is None:
+        raise ServiceError(_("This case does not exist."), code="not_found")
+    ids = {
+        pk,
+        lead_id,
+        *also,
+        *Case.objects.filter(bundle_lead_id=lead_id).values_list("pk", flat=True),
+    }
+    rows = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("employer")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    group = {row.pk: row for row in rows}
+    locked = group.get(pk)
+    if locked is None:
+        raise ServiceError(_("This case does not exist."), code="not_found")
+    if type(version) is not int or version != locked.version:
+        raise StaleVersionError(
+            _(
+                "Case {reference} has been changed by someone else in the meantime. Look at the "
+                "current details and try again."
+            ).format(reference=locked.reference)
+        )
+    lead_now = locked.bundle_lead_id or pk
+    attached_now = set(Case.objects.filter(bundle_lead_id=lead_now).values_list("pk", flat=True))
+    if lead_now not in group or not attached_now <= group.keys():
+        raise StaleVersionError(
+            _(
+                "The cases handled together with {reference} changed in the meantime. Look at "
+                "the current details and try again."
+            ).format(reference=locked.reference)
+        )
+    return locked, group
+
+
 def _field_values(case: Case) -> dict[str, Any]:
     return {f.attname: getattr(case, f.attname) for f in case._meta.concrete_fields}
 
@@ -86,7 +138,12 @@ class Write:
     data: dict[str, Any] = field(default_factory=dict)
     before: str = ""
     skipped: bool = False
+    quiet: bool = False  # a change that follows from another case's: no Event of its own
+    # The locked cases of the bundle by id (`lock_bundle`), for an action the workflow table
+    # marks `bundle`; else the case alone.
+    group: dict[int, Case] = field(default_factory=dict)
     _initial: dict[str, Any] = field(default_factory=dict)
+    _others: list[Write] = field(default_factory=list)
     _more: list[tuple[str, dict[str, Any], dt.datetime]] = field(default_factory=list)
     _then: list[Callable[[], object]] = field(default_factory=list)
 
@@ -108,6 +165,29 @@ class Write:
         """Something to do once the case is saved, in the same transaction."""
         self._then.append(step)
 
+    @property
+    def attached(self) -> list[Case]:
+        """The locked cases attached to this one (when it leads a bundle), by id."""
+        return [c for c in self.group.values() if c.bundle_lead_id == self.case.pk]
+
+    def on(self, case: Case, *, kind: str | None = None, quiet: bool = False) -> Write:
+        """The same action's write on another locked case of the bundle: the service changes
+        `case` (and the returned write's `data`); it is saved, counted and written as an
+        Event (unless `quiet`) after this write, in the same transaction."""
+        other = Write(
+            case=case,
+            actor=self.actor,
+            action=self.action,
+            at=self.at,
+            kind=self.kind if kind is None else kind,
+            before=case.state,
+            quiet=quiet,
+            group=self.group,
+            _initial=_field_values(case),
+        )
+        self._others.append(other)
+        return other
+
     def skip(self) -> None:
         """Nothing changed after all: no save, no version, no Event."""
         self.skipped = True
@@ -119,6 +199,11 @@ class Write:
     def finish(self) -> None:
         if self.skipped:
             return
+        self._save()
+        for other in self._others:
+            other.finish()
+
+    def _save(self) -> None:
         case = self.case
         # The precomputed columns after the action, and the day counts moved from the
         # stored columns before it to these (cases.rollups). Topics, calls and agreements
@@ -132,10 +217,14 @@ class Write:
             and self.before in AGREEMENT_DEADLINE_STATES,
         )
         changed = self.changed_fields()
+        if self.quiet and not changed:
+            return
         case.version += 1
         case.save(update_fields=[*changed, "version"])
         rollups.count_change(rollups.Facts.of(self._initial), rollups.Facts.of(case))
         moved = self.before != case.state
+        if self.quiet:
+            return
         record_event(
             kind=self.kind,
             actor=self.actor,
@@ -155,17 +244,28 @@ class Write:
 
 @contextmanager
 def case_write(
-    case: Case | int, *, action: str, actor: Actor, version: int | None
+    case: Case | int,
+    *,
+    action: str,
+    actor: Actor,
+    version: int | None,
+    also: Iterable[int] = (),
 ) -> Iterator[Write]:
     """The unit of work of `action` on `case` (see the module docstring).
 
     The body changes `write.case` (through `write.transition(...)` for the state), fills in
     `write.data` for the Event and may raise ServiceError or ValidationError: then nothing is
-    saved. The checks run before the body, so it only validates the input.
+    saved. The checks run before the body, so it only validates the input. For an action
+    the workflow table marks `bundle`, the whole bundle is locked (`lock_bundle`, with the
+    cases `also` names) and the body may change its other cases through `write.on(...)`.
     """
     spec = workflow.ACTIONS[action]
     with transaction.atomic():
-        locked = lock(case, version)
+        if spec.bundle:
+            locked, group = lock_bundle(case, version, also=also)
+        else:
+            locked = lock(case, version)
+            group = {locked.pk: locked}
         ensure_allowed(spec, locked, actor)
         write = Write(
             case=locked,
@@ -174,6 +274,7 @@ def case_write(
             at=now(),
             kind=spec.event,
             before=locked.state,
+            group=group,
             _initial=_field_values(locked),
         )
         yield write

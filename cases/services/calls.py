@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cases.errors import ServiceError
 from cases.models import TEXT_MAX, Call, Case, Criterion, EmployerResponse, EventKind
 from cases.models.contact import CONTACT_FIELDS
+from cases.services import bundles
 from cases.services.base import Errors, case_write, check_moment, clean_text
 from cases.services.contact import clean_contact
 from cases.types import Actor
@@ -89,7 +90,25 @@ def case_record_call(
             "criteria": call.criteria,
             "employer_response": employer_response,
         }
+        # Bundled handling: the one call is recorded on every attached case too.
+        for member in bundles.follow(write):
+            if member.moves:
+                member.transition()
+            else:
+                member.kind = EventKind.CALL
+            copy = _copy_call(call, member.case)
+            member.data.update({**write.data, "call_id": copy.pk, "shared_call_id": call.pk})
     return call
+
+
+def _copy_call(call: Call, case: Case) -> Call:
+    """The record of the lead's reached `call` on a case handled together with it."""
+    fields = {
+        f.attname: getattr(call, f.attname)
+        for f in Call._meta.concrete_fields
+        if f.attname not in {"id", "case_id", "created_at", "shared_call_id"}
+    }
+    return Call.objects.create(**fields, case=case, shared_call=call)
 
 
 def call_edit(
@@ -110,5 +129,7 @@ def call_edit(
         for name in changed:
             setattr(item, name, person[name])
         item.save(update_fields=changed)
+        # Its records on the cases handled together with this one follow.
+        Call.objects.filter(shared_call=item).update(**{name: person[name] for name in changed})
         write.data = {"call_id": item.pk, "fields": changed}
     return item

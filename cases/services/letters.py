@@ -24,7 +24,8 @@ from cases import documents, letter_checks, letters
 from cases.errors import InvalidStateError, ServiceError
 from cases.events import record_event
 from cases.letters import LetterCheck
-from cases.models import Case, EventKind, Letter, SentVia
+from cases.models import Case, EventKind, Letter, LetterCase, SentVia
+from cases.services import bundles
 from cases.services.base import Errors, case_write, clean_text, ensure_allowed
 from cases.types import Actor
 
@@ -131,6 +132,11 @@ def case_confirm_agreements(
         write.also(EventKind.LETTER_GENERATED, _generated_data(letter))
         if checks_passed:
             write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
+        # Bundled handling: the letter covers every attached case, and they are confirmed.
+        for member in bundles.follow(write):
+            member.transition()
+            member.data.update(_letter_data(letter))
+            _cover(letter, member.case)
     return letter
 
 
@@ -167,7 +173,15 @@ def letter_regenerate(
         write.data = _generated_data(letter)
         if checks_passed:
             write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
+        for member in bundles.follow(write):
+            member.data.update(_generated_data(letter))
+            _cover(letter, member.case)
     return letter
+
+
+def _cover(letter: Letter, case: Case) -> None:
+    """`letter` (of a bundle's lead) covers `case`, handled together with the lead."""
+    LetterCase.objects.create(letter=letter, case=case)
 
 
 def issue_confirmation_letter(*, case: Case | int, actor: Actor, version: int | None) -> Letter:

@@ -21,11 +21,14 @@ from cases.models import (
     CLOSE_OUTCOMES,
     CONTACT_FIELDS,
     DECLINE_OUTCOMES,
+    Agreement,
     AgreementStatus,
     Case,
     Channel,
     Outcome,
+    State,
 )
+from cases.services import bundles
 from cases.services.base import case_write, clean_text
 from cases.services.contact import clean_contact
 from cases.services.employers import employer_follow_sector, employer_for_case
@@ -67,6 +70,12 @@ def case_assign(*, case: Case | int, actor: Actor, version: int | None, assignee
             raise ValidationError({"assignee": _("The case is already assigned to this person.")})
         write.data = {"assignee_id": assignee.pk, "previous_assignee_id": write.case.assignee_id}
         write.case.assignee = assignee
+        # Bundled handling: the open attached cases follow the lead to its new assignee.
+        for member in bundles.follow(write):
+            member.data.update(
+                assignee_id=assignee.pk, previous_assignee_id=member.case.assignee_id
+            )
+            member.case.assignee = assignee
     return write.case
 
 
@@ -218,7 +227,10 @@ def _check_unreachable(case: Case) -> None:
 
 
 def _check_agreements_kept(case: Case) -> None:
-    statuses = list(case.agreements.values_list("status", flat=True))
+    # A case handled together with others reads its lead's agreements.
+    statuses = list(
+        Agreement.objects.filter(case_id=case.agreements_case_id).values_list("status", flat=True)
+    )
     if not statuses or any(s != AgreementStatus.NAGEKOMEN for s in statuses):
         raise ValidationError(
             {
@@ -253,8 +265,23 @@ def case_close(
             _check_unreachable(locked)
         if outcome == Outcome.AFSPRAKEN_NAGEKOMEN:
             _check_agreements_kept(locked)
+        attached = [c for c in write.attached if c.state != State.CLOSED]
+        if attached and outcome in bundles.OWN_OUTCOMES:
+            raise ValidationError(
+                {
+                    "outcome": _(
+                        "‘{outcome}’ concerns only this case’s own melding, while {count} other "
+                        "case(s) are handled together with it. Let them be handled on their own "
+                        "first (possible until the employer is called)."
+                    ).format(outcome=Outcome(outcome).label, count=len(attached))
+                }
+            )
         write.transition(outcome=outcome, main_case=main, now=write.at)
         write.data = {"outcome": outcome, "main_case": main.reference if main else None}
+        # Bundled handling: the attached cases are closed with the same outcome.
+        for member in bundles.follow(write):
+            member.transition(outcome=outcome, main_case=None, now=write.at)
+            member.data["outcome"] = outcome
     return write.case
 
 
@@ -264,6 +291,10 @@ def case_reopen(*, case: Case | int, actor: Actor, version: int | None, reason: 
         reason = clean_text(reason, "reason", required=True, max_length=REOPEN_REASON_MAX)
         write.data = {"reason": reason, "outcome": write.case.outcome}
         write.transition()
+        # Reopening a case handled together with another detaches it; reopening the lead
+        # leaves its attached cases as they are.
+        if write.case.bundle_lead_id is not None:
+            bundles.detach(write)
     return write.case
 
 

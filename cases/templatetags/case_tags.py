@@ -70,7 +70,7 @@ def event_details(
     from django.template.defaultfilters import truncatechars
     from django.urls import reverse
     from django.utils.dateparse import parse_date
-    from django.utils.html import format_html
+    from django.utils.html import format_html, format_html_join
     from django.utils.translation import gettext as _
 
     from cases.models import (
@@ -106,17 +106,51 @@ def event_details(
         lines.append(_("Handled by: {name}").format(name=people.get(data["assignee_id"], "?")))
     if data.get("outcome"):
         lines.append(_("Outcome: {outcome}").format(outcome=label(Outcome, data["outcome"])))
-    if data.get("main_case"):
-        reference = str(data["main_case"])
+
+    def case_line(text: str, hidden: str, references: list[str]) -> None:
+        """`text` naming cases: links to those the user may open; `hidden` when none may
+        be named (a case outside the user's scope is never named)."""
         if facts is None:
-            lines.append(_("Main case: {reference}").format(reference=reference))
-        elif reference in facts.visible_references:
-            link = format_html(
-                '<a href="{}">{}</a>', reverse("case_detail", args=[reference]), reference
-            )
-            lines.append(format_html(_("Main case: {reference}"), reference=link))
-        else:
-            lines.append(_("Main case: a case you cannot open"))
+            lines.append(text.format(reference=", ".join(references)))
+            return
+        shown = [r for r in references if r in facts.visible_references]
+        if not shown:
+            lines.append(hidden)
+            return
+        links = [
+            format_html('<a href="{}">{}</a>', reverse("case_detail", args=[r]), r) for r in shown
+        ]
+        lines.append(
+            format_html(text, reference=format_html_join(", ", "{}", ((link,) for link in links)))
+        )
+
+    if data.get("main_case"):
+        case_line(
+            _("Main case: {reference}"),
+            _("Main case: a case you cannot open"),
+            [str(data["main_case"])],
+        )
+    if data.get("bundle_lead"):
+        text = (
+            _("No longer handled together with {reference}")
+            if event.kind == EventKind.BUNDLE_DETACHED
+            else _("Handled together with {reference} (the lead)")
+        )
+        case_line(
+            text, _("Handled together with a case you cannot open"), [str(data["bundle_lead"])]
+        )
+    if data.get("bundled"):
+        case_line(
+            _("Handled together with this case: {reference}"),
+            _("Cases you cannot open are handled together with this case"),
+            [str(r) for r in data["bundled"]],
+        )
+    if data.get("detached"):
+        case_line(
+            _("No longer handled together with this case: {reference}"),
+            _("A case you cannot open is no longer handled together with this case"),
+            [str(data["detached"])],
+        )
     if facts is not None and data.get("agreement_id") in facts.agreements:
         number, text = facts.agreements[data["agreement_id"]]
         lines.append(

@@ -158,6 +158,8 @@ ACTION_STATUSES: dict[str, tuple[tuple[int, int], int]] = {
     "close": ((200, 200), 409),
     "assign": ((403, 400), 400),
     "reopen": ((409, 409), 409),
+    "bundle_attach": ((400, 400), 409),  # no case chosen; the other case is received
+    "bundle_detach": ((409, 409), 409),  # not handled together with another case
 }
 CLOSE_BODY = {"outcome": "ingetrokken"}
 

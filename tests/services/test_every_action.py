@@ -63,6 +63,7 @@ class Subject:
     call: Call | None = None
     letter: Letter | None = None
     assignee: User | None = None
+    other: Case | None = None  # bundled handling: the case attached, or the lead
 
 
 Run = Callable[[Subject, Any, Any], Any]
@@ -76,6 +77,8 @@ class Action:
     target: Callable[[str], str] = lambda state: state
     supervisor_only: bool = False
     state_checked: bool = True
+    # Bundled handling: the Event kinds it writes on the other case of the bundle.
+    other_kinds: tuple[str, ...] = ()
 
 
 def _same(kind: str) -> Callable[[str], tuple[str, ...]]:
@@ -233,6 +236,20 @@ ACTIONS: dict[str, Action] = {
         kinds=_same(EventKind.LETTER_GENERATED),
         supervisor_only=True,
     ),
+    "bundle_attach": Action(
+        allowed=(UI,),
+        run=lambda s, a, v: services.bundle_attach(
+            case=s.case, actor=a, version=v, cases=[s.other.pk] if s.other else []
+        ),
+        kinds=_same(EventKind.BUNDLE_ATTACHED),
+        other_kinds=(EventKind.BUNDLE_ATTACHED,),
+    ),
+    "bundle_detach": Action(
+        allowed=(UI,),
+        run=lambda s, a, v: services.bundle_detach(case=s.case, actor=a, version=v),
+        kinds=_same(EventKind.BUNDLE_DETACHED),
+        other_kinds=(EventKind.BUNDLE_DETACHED,),
+    ),
 }
 
 
@@ -269,6 +286,16 @@ def prepare(name: str, state: str, inspector: User) -> Subject:
         subject.letter = Letter.objects.filter(case=case).first()
     if name == "assign":
         subject.assignee = make_user(Role.INSPECTEUR, username="toegewezen")
+    if name == "bundle_attach":
+        subject.other = case_in_state(UI, inspector=inspector, employer=case.employer)
+    if name == "bundle_detach" and state == UI:
+        subject.other = case_in_state(UI, inspector=inspector, employer=case.employer)
+        services.bundle_attach(
+            case=subject.other,
+            actor=inspector,
+            version=fresh(subject.other).version,
+            cases=[case.pk],
+        )
     subject.case = fresh(case)
     return subject
 
@@ -320,8 +347,13 @@ def test_allowed_path(name: str, state: str, inspector: User, supervisor: User) 
     target = action.target(state)
     assert after.state == target
     events = new_events(since)
+    assert all(e.actor_id == actor.pk for e in events)
+    others = [e for e in events if e.case_id != before.pk]
+    assert [(e.case_id, e.kind) for e in others] == [
+        (subject.other.pk if subject.other else 0, kind) for kind in action.other_kinds
+    ]
+    events = [e for e in events if e.case_id == before.pk]
     assert [e.kind for e in events] == list(action.kinds(state))
-    assert all(e.actor_id == actor.pk and e.case_id == before.pk for e in events)
     expected_states = (state, target) if target != state else ("", "")
     assert (events[0].from_state, events[0].to_state) == expected_states
 
