@@ -255,7 +255,10 @@ def employer_page(user: AnyUser, employer: Employer, today: dt.date | None = Non
         TimelineItem(c.received_at, 0, "melding", c, c) for c in cases.values()
     ]
     limit = TIMELINE_LIMIT
-    for call in Call.objects.filter(case_id__in=case_ids).order_by("-called_at", "-pk")[:limit]:
+    # One call with the employer for a bundle is shown once: on its lead (its copies on the
+    # cases handled together with the lead are left out when the lead is shown).
+    calls = Call.objects.filter(case_id__in=case_ids).exclude(shared_call__case_id__in=case_ids)
+    for call in calls.order_by("-called_at", "-pk")[:limit]:
         items.append(TimelineItem(call.called_at, 1, "call", cases[call.case_id], call))
     for agreement in Agreement.objects.filter(case_id__in=case_ids).order_by("-created_at", "-pk")[
         :limit

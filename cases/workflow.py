@@ -464,7 +464,7 @@ ACTIONS: dict[str, Action] = {
             service="bundles.bundle_attach",
             button=gettext_lazy("Handle together"),
             done=gettext_lazy(
-                "{count} case(s) are now handled together with {reference}: one call, one letter."
+                "Now handled together with {reference}: {references}. One call, one letter."
             ),
             section="bundle",
             bundle=True,

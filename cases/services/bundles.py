@@ -58,6 +58,10 @@ class Bundle:
     def count(self) -> int:
         return len(self.cases)
 
+    @property
+    def references(self) -> str:
+        return ", ".join(case.reference for case in self.cases)
+
 
 def attach_problem(user: AnyUser | None, lead: Case, case: Case) -> str:
     """Why `case` cannot be attached to `lead` by `user` now (Dutch), or "". Whether it leads

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases import permissions
 from cases.deadlines import add_working_days
@@ -269,10 +270,14 @@ def case_close(
         if attached and outcome in bundles.OWN_OUTCOMES:
             raise ValidationError(
                 {
-                    "outcome": _(
+                    "outcome": ngettext(
+                        "‘{outcome}’ concerns only this case’s own melding, while another case "
+                        "is handled together with it. Let that case be handled on its own "
+                        "first (possible until the employer is called).",
                         "‘{outcome}’ concerns only this case’s own melding, while {count} other "
-                        "case(s) are handled together with it. Let them be handled on their own "
-                        "first (possible until the employer is called)."
+                        "cases are handled together with it. Let them be handled on their own "
+                        "first (possible until the employer is called).",
+                        len(attached),
                     ).format(outcome=Outcome(outcome).label, count=len(attached))
                 }
             )
