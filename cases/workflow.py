@@ -9,7 +9,9 @@ writes. Everything else is derived from this table:
 - `check(action, case, actor)`: the one check every service runs under the row lock
   (assignment, state, guards, permission), and again before rendering a letter;
 - the case page's panels and its single action route (`/meldingen/<ref>/actie/<name>/`);
-- the states in which the draft letter can be previewed.
+- the states in which the draft letter can be previewed;
+- which writes lock a whole bundle of cases handled together (`bundle`,
+  cases.services.bundles).
 
 The django-fsm-2 transitions on `Case` remain the engine that changes the state; a test checks
 that this table and the FSM graph agree edge for edge. Adding an action is described in
