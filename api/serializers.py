@@ -245,6 +245,8 @@ class CaseDetailSerializer(CaseSummarySerializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     deadlines = DeadlineSerializer(many=True)
     main_case = serializers.SerializerMethodField()
+    bundle_lead = serializers.SerializerMethodField()
+    bundled = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
     anonymous = serializers.SerializerMethodField()
     melder = serializers.SerializerMethodField()
@@ -257,6 +259,20 @@ class CaseDetailSerializer(CaseSummarySerializer):
     def get_main_case(self, case: Case) -> str | None:
         visible: set[int] = self.context.get("visible_ids", set())
         return case.main_case.reference if case.main_case_id in visible and case.main_case else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_bundle_lead(self, case: Case) -> str | None:
+        """The lead this case is handled together with (its call, agreements and letter)."""
+        visible: set[int] = self.context.get("visible_ids", set())
+        lead = case.bundle_lead if case.bundle_lead_id in visible else None
+        return lead.reference if lead else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_bundled(self, case: Case) -> list[str]:
+        """The cases handled together with this one (the lead) that the caller may see."""
+        visible: set[int] = self.context.get("visible_ids", set())
+        bundled: dict[int, str] = self.context.get("bundled", {})
+        return [reference for pk, reference in bundled.items() if pk in visible]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_description(self, case: Case) -> str | None:

@@ -248,16 +248,21 @@ def case_response(request: Request, case: Case, *, status: int = 200) -> Respons
         for action in workflow.allowed_actions(user, case)
         if action.is_write and action.form
     ]
+    # The cases it refers to (a duplicate's main case, a bundle's lead or attached cases)
+    # are named only when this user may see them.
+    bundled = dict(case.bundled.order_by("reference").values_list("pk", "reference"))
+    linked = {pk for pk in (case.main_case_id, case.bundle_lead_id) if pk} | set(bundled)
     visible_ids = (
-        set(
-            permissions.visible_cases(user)
-            .filter(pk=case.main_case_id)
-            .values_list("pk", flat=True)
-        )
-        if case.main_case_id
+        set(permissions.visible_cases(user).filter(pk__in=linked).values_list("pk", flat=True))
+        if linked
         else set()
     )
-    context = {"show_melder": show_melder, "allowed_actions": actions, "visible_ids": visible_ids}
+    context = {
+        "show_melder": show_melder,
+        "allowed_actions": actions,
+        "visible_ids": visible_ids,
+        "bundled": bundled,
+    }
     data = CaseDetailSerializer(case, context=context).data
     return Response(data, status=status, headers={"ETag": case_etag(case)})
 

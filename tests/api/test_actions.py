@@ -206,3 +206,24 @@ def test_a_letter_that_fails_the_issuing_checks_is_422_with_the_field(
     assert not Letter.objects.filter(case=case).exists()
     event = Event.objects.get(case=case, kind=EventKind.LETTER_CHECKED)
     assert event.data == {"decision": "refused", "checks": ["leak"], "fields": ["agreement_1"]}
+
+
+def test_handling_meldingen_together_over_the_api(api: APIClient, inspector, supervisor) -> None:
+    from tests.factories import EmployerFactory
+    from tests.helpers import intake
+
+    employer = EmployerFactory()
+    lead = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector, employer=employer)
+    queued = intake(supervisor, employer=employer)
+    api.force_login(inspector)
+    case = done(act(api, lead.reference, "bundle_attach", lead.version, cases=[queued.reference]))
+    assert case["bundled"] == [queued.reference] and case["bundle_lead"] is None
+    attached = done(api.get(f"{CASES}{queued.reference}/"))
+    assert attached["bundle_lead"] == lead.reference
+    assert attached["state"] == State.UNDER_INVESTIGATION
+    assert "bundle_detach" in {a["name"] for a in attached["allowed_actions"]}
+    refused = act(api, lead.reference, "bundle_attach", case["version"], cases=["TW-2099-00001"])
+    assert_problem(refused, 400)
+    assert refused.json()["errors"]["cases"] == ["Er is geen melding met kenmerk TW-2099-00001."]
+    detached = done(act(api, queued.reference, "bundle_detach", attached["version"]))
+    assert detached["bundle_lead"] is None
