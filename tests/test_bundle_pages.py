@@ -2,10 +2,12 @@
 action route, the lead and its attached cases shown on both pages, the lead's agreements and
 letter on an attached case's page), the employer page (one call, shown once), the list
 export (the lead, the letter sent and the agreements of an attached case) and the cases a
-print batch selects (the lead's letter, once)."""
+print batch selects (the lead's letter, once); the draft letter of an attached case (its
+lead's)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from tests.helpers import (
     record_reached_call,
 )
 from tests.spreadsheets import csv_rows
+from tests.test_letter_draft import draft, one_line, pdftotext
 
 
 def post_action(client: Client, case: Case, action: str, **data: Any) -> Any:
@@ -193,3 +196,19 @@ def test_a_print_batch_selects_the_leads_letter_once(
     attached_only = Case.objects.filter(pk__in=[m.pk for m in members])
     assert list(unsent_letters(attached_only)) == [letter]
     assert list(unsent_letters(Case.objects.filter(state=State.AGREEMENTS_CONFIRMED))) == [letter]
+
+
+def test_the_draft_of_a_case_handled_together_with_others_is_its_leads(
+    inspector: User, tmp_path: Path
+) -> None:
+    lead = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+    member = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector, employer=lead.employer)
+    services.bundle_attach(case=lead, actor=inspector, version=lead.version, cases=[member.pk])
+    record_reached_call(fresh(lead), inspector)
+    add_agreement(fresh(lead), inspector, description="Thuiswerken op dinsdag en donderdag.")
+    path = tmp_path / "concept.pdf"
+    out, _err = draft(member.reference, path)
+    assert f"samen behandeld met {lead.reference}" in out
+    text = one_line(pdftotext(path))
+    assert lead.reference in text and member.reference not in text
+    assert "Thuiswerken op dinsdag en donderdag." in text
