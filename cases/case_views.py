@@ -331,7 +331,8 @@ def _render(
     # Views of melder data are audit records, not steps in the handling of the case.
     events = [e for e in case.events.all() if e.kind != EventKind.MELDER_VIEWED]
     people = selectors.people_named_in(events)
-    facts = _timeline_facts(user, case, [*events, *(changes or [])])
+    bundle = _bundle_context(case)
+    facts = _timeline_facts(user, case, [*events, *(changes or [])], bundle["bundled"])
     context = {
         "case": case,
         "panels": panels,
@@ -345,7 +346,7 @@ def _render(
         "stale": stale,
         "changes": changes or [],
         "repeat_signal": employers.repeat_signal(case.employer),
-        **_bundle_context(case),
+        **bundle,
     }
     status = 409 if stale else 200
     return render(request, "cases/case_detail.html", context, status=status)
@@ -369,9 +370,12 @@ def _bundle_context(case: Case) -> dict[str, Any]:
     }
 
 
-def _timeline_facts(user: AnyUser, case: Case, events: list[Any]) -> TimelineFacts:
+def _timeline_facts(
+    user: AnyUser, case: Case, events: list[Any], bundled: list[Case]
+) -> TimelineFacts:
     """What the timeline names: the agreements by their number and text, and which of the
-    referenced cases (a duplicate's main case) this user may open."""
+    referenced cases (a duplicate's main case, a bundle's lead and attached cases) this user
+    may open."""
     references = {
         str(reference)
         for e in events
@@ -382,7 +386,7 @@ def _timeline_facts(user: AnyUser, case: Case, events: list[Any]) -> TimelineFac
     for linked in (case.main_case, case.bundle_lead):
         if linked is not None:
             references.add(linked.reference)
-    references.update(case.bundled.values_list("reference", flat=True))
+    references.update(other.reference for other in bundled)
     visible = (
         set(
             permissions.visible_cases(user)
