@@ -259,6 +259,17 @@ def add_agreement(
     )
 
 
+def confirm(case: Case, actor: User) -> Letter:
+    """Confirm the agreements of `case` with a stand-in letter (no rendering)."""
+    return services.case_confirm_agreements(
+        case=case,
+        actor=actor,
+        version=fresh(case).version,
+        letter_pdf=SAMPLE_PDF,
+        template_version="test",
+    )
+
+
 def set_all_kept(case: Case, actor: User) -> None:
     for agreement in fresh(case).agreements.all():
         services.agreement_set_status(

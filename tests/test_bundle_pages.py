@@ -23,11 +23,11 @@ from cases.models import Case, Employer, Letter, State
 from tests.factories import EmployerFactory
 from tests.helpers import (
     EC,
-    SAMPLE_PDF,
     UI,
     R,
     add_agreement,
     case_in_state,
+    confirm,
     fresh,
     intake,
     record_reached_call,
@@ -118,13 +118,7 @@ def test_after_the_letter_an_attached_case_shows_the_leads_agreements_and_letter
     lead, (member, _other) = bundle
     record_reached_call(lead, inspector)
     agreement = add_agreement(lead, inspector, description="Thuiswerken twee dagen per week.")
-    services.case_confirm_agreements(
-        case=lead,
-        actor=inspector,
-        version=fresh(lead).version,
-        letter_pdf=SAMPLE_PDF,
-        template_version="test",
-    )
+    confirm(lead, inspector)
     client.force_login(inspector)
     page = client.get(reverse("case_detail", args=[member.reference])).content.decode()
     assert agreement.description in page
@@ -151,13 +145,7 @@ def test_the_export_names_the_lead_and_the_shared_letter(
     lead, (member, _other) = bundle
     record_reached_call(lead, inspector)
     add_agreement(lead, inspector)
-    letter = services.case_confirm_agreements(
-        case=lead,
-        actor=inspector,
-        version=fresh(lead).version,
-        letter_pdf=SAMPLE_PDF,
-        template_version="test",
-    )
+    letter = confirm(lead, inspector)
     services.letter_mark_sent(
         letter=letter,
         actor=inspector,
@@ -185,13 +173,7 @@ def test_a_print_batch_selects_the_leads_letter_once(
     lead, members = bundle
     record_reached_call(lead, inspector)
     add_agreement(lead, inspector)
-    services.case_confirm_agreements(
-        case=lead,
-        actor=inspector,
-        version=fresh(lead).version,
-        letter_pdf=SAMPLE_PDF,
-        template_version="test",
-    )
+    confirm(lead, inspector)
     (letter,) = Letter.objects.all()
     attached_only = Case.objects.filter(pk__in=[m.pk for m in members])
     assert list(unsent_letters(attached_only)) == [letter]

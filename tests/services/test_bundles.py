@@ -29,11 +29,11 @@ from tests.helpers import (
     AC,
     CL,
     EC,
-    SAMPLE_PDF,
     UI,
     R,
     add_agreement,
     case_in_state,
+    confirm,
     contact_fields,
     fresh,
     intake,
@@ -48,16 +48,6 @@ from tests.helpers import (
 def attach(lead: Case, actor: User, *cases: Case) -> Any:
     return bundle_attach(
         case=lead, actor=actor, version=fresh(lead).version, cases=[c.pk for c in cases]
-    )
-
-
-def confirm(case: Case, actor: User) -> Letter:
-    return services.case_confirm_agreements(
-        case=case,
-        actor=actor,
-        version=fresh(case).version,
-        letter_pdf=SAMPLE_PDF,
-        template_version="test",
     )
 
 
