@@ -379,7 +379,7 @@ def _timeline_facts(
     references = {
         str(reference)
         for e in events
-        for key in ("main_case", "bundle_lead", "detached")
+        for key in ("main_case", "bundle_lead", "previous_lead", "detached")
         if (reference := e.data.get(key))
     }
     references.update(str(r) for e in events for r in e.data.get("bundled") or [])

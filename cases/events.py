@@ -28,6 +28,7 @@ ALLOWED_DATA_KEYS = frozenset(
         "outcome",
         "main_case",
         "bundle_lead",
+        "previous_lead",
         "bundled",
         "detached",
         "shared_call_id",

@@ -486,6 +486,20 @@ ACTIONS: dict[str, Action] = {
             bundle=True,
         ),
         Action(
+            "bundle_make_lead",
+            gettext_lazy("Make this case the lead"),
+            # Until the call: the lead's call, agreements and letter are the bundle's.
+            sources=(UI,),
+            rule=permissions.HANDLE,
+            guards=(ATTACHED,),
+            event=EventKind.BUNDLE_LEAD_CHANGED,
+            service="bundles.bundle_make_lead",
+            button=gettext_lazy("Make lead"),
+            done=gettext_lazy("Case {reference} is now the lead of the cases handled together."),
+            section="bundle",
+            bundle=True,
+        ),
+        Action(
             "assign",
             gettext_lazy("(Re)assign"),
             sources=OPEN,

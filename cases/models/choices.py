@@ -153,6 +153,7 @@ class EventKind(models.TextChoices):
     LETTER_BATCH = "letter_batch", _("Letters selected for bulk work")
     BUNDLE_ATTACHED = "bundle_attached", _("Handled together with other cases")
     BUNDLE_DETACHED = "bundle_detached", _("No longer handled together")
+    BUNDLE_LEAD_CHANGED = "bundle_lead_changed", _("Another case became the lead")
     CLOSE = "close", _("Closed")
     REOPEN = "reopen", _("Reopened")
     MELDER_VIEWED = "melder_viewed", _("Complainant or case details viewed")

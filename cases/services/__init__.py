@@ -17,7 +17,7 @@ from cases.errors import (
 from cases.services.agreements import agreement_add, agreement_edit, agreement_set_status
 from cases.services.audit import record_export, record_melder_view
 from cases.services.base import case_write, ensure_allowed
-from cases.services.bundles import bundle_attach, bundle_detach
+from cases.services.bundles import bundle_attach, bundle_detach, bundle_make_lead
 from cases.services.calls import call_edit, case_record_call, case_record_call_attempt
 from cases.services.employers import (
     employer_assign_unassigned,
@@ -69,6 +69,7 @@ __all__ = [
     "allocate_reference",
     "bundle_attach",
     "bundle_detach",
+    "bundle_make_lead",
     "call_edit",
     "case_act",
     "case_assign",

@@ -17,8 +17,8 @@ lead's call, agreements, letter and closing are the bundle's:
   outcome about the lead's own melding (ingetrokken, dubbele melding), which is refused while
   cases are attached;
 - a case can be detached until the call is recorded (it stays under investigation, with
-  `investigated_at` kept); reopening an attached case detaches it; reopening the lead never
-  changes its attached cases.
+  `investigated_at` kept), or made the lead in its lead's place; reopening an attached case
+  detaches it; reopening the lead never changes its attached cases.
 
 Every change to another case of the bundle is its own write (`Write.on`): saved with its
 precomputed columns and day counts, and an Event with from and to states, in the one
@@ -143,6 +143,25 @@ def bundle_detach(*, case: Case | int, actor: Actor, version: int | None) -> Cas
     investigation, with `investigated_at` kept). An Event on the case and on the lead."""
     with case_write(case, action="bundle_detach", actor=actor, version=version) as write:
         detach(write)
+    return write.case
+
+
+def bundle_make_lead(*, case: Case | int, actor: Actor, version: int | None) -> Case:
+    """Make the attached `case` the lead of its bundle, until the call (so that the former
+    lead can be handled on its own, say to close it as withdrawn). The former lead and every
+    other attached case are attached to it, each with an Event."""
+    with case_write(case, action="bundle_make_lead", actor=actor, version=version) as write:
+        lead = write.case
+        former = write.group[lead.agreements_case_id]
+        lead.bundle_lead = None
+        write.data = {"previous_lead": former.reference}
+        for other in write.group.values():
+            if other.pk == former.pk or other.bundle_lead_id == former.pk:
+                moved = write.on(other)
+                moved.data = {"bundle_lead": lead.reference}
+                if other.pk != former.pk:
+                    moved.data["previous_lead"] = former.reference
+                other.bundle_lead = lead
     return write.case
 
 

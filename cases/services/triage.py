@@ -272,11 +272,12 @@ def case_close(
                 {
                     "outcome": ngettext(
                         "‘{outcome}’ concerns only this case’s own melding, while another case "
-                        "is handled together with it. Let that case be handled on its own "
-                        "first (possible until the employer is called).",
+                        "is handled together with it. First let that case be handled on its "
+                        "own, or make it the lead (possible until the employer is called).",
                         "‘{outcome}’ concerns only this case’s own melding, while {count} other "
-                        "cases are handled together with it. Let them be handled on their own "
-                        "first (possible until the employer is called).",
+                        "cases are handled together with it. First let them be handled on their "
+                        "own, or make one of them the lead (possible until the employer is "
+                        "called).",
                         len(attached),
                     ).format(outcome=Outcome(outcome).label, count=len(attached))
                 }

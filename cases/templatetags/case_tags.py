@@ -139,6 +139,12 @@ def event_details(
         case_line(
             text, _("Handled together with a case you cannot open"), [str(data["bundle_lead"])]
         )
+    if data.get("previous_lead"):
+        case_line(
+            _("Lead before: {reference}"),
+            _("Lead before: a case you cannot open"),
+            [str(data["previous_lead"])],
+        )
     if data.get("bundled"):
         case_line(
             _("Handled together with this case: {reference}"),

@@ -160,6 +160,7 @@ ACTION_STATUSES: dict[str, tuple[tuple[int, int], int]] = {
     "reopen": ((409, 409), 409),
     "bundle_attach": ((400, 400), 409),  # no case chosen; the other case is received
     "bundle_detach": ((409, 409), 409),  # not handled together with another case
+    "bundle_make_lead": ((409, 409), 409),
 }
 CLOSE_BODY = {"outcome": "ingetrokken"}
 

@@ -347,3 +347,29 @@ def test_only_the_leads_inspector_or_a_supervisor_attaches(
     member = intake(other_inspector, employer=employer)
     with refused(lead, NotPermittedError):
         attach(lead, other_inspector, member)
+
+
+def test_another_attached_case_can_become_the_lead_until_the_call(
+    inspector: User, employer: Employer, lead: Case
+) -> None:
+    first, second = (case_in_state(UI, inspector=inspector, employer=employer) for _ in "12")
+    attach(lead, inspector, first, second)
+    since = last_event_pk()
+    services.bundle_make_lead(case=second, actor=inspector, version=fresh(second).version)
+    assert fresh(second).bundle_lead_id is None
+    assert {fresh(c).bundle_lead_id for c in (lead, first)} == {second.pk}
+    events = {e.case_id: e for e in new_events(since)}
+    assert set(events) == {lead.pk, first.pk, second.pk}
+    assert {e.kind for e in events.values()} == {EventKind.BUNDLE_LEAD_CHANGED}
+    assert events[second.pk].data == {"previous_lead": lead.reference}
+    assert events[first.pk].data == {
+        "bundle_lead": second.reference,
+        "previous_lead": lead.reference,
+    }
+    # The former lead's melder withdrew: detached, it is closed on its own.
+    bundle_detach(case=lead, actor=inspector, version=fresh(lead).version)
+    close(lead, inspector, Outcome.INGETROKKEN)
+    record_reached_call(second, inspector)
+    assert fresh(first).state == EC and fresh(lead).state == CL
+    with refused(first, InvalidStateError):
+        services.bundle_make_lead(case=first, actor=inspector, version=fresh(first).version)

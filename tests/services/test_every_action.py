@@ -244,6 +244,12 @@ ACTIONS: dict[str, Action] = {
         kinds=_same(EventKind.BUNDLE_ATTACHED),
         other_kinds=(EventKind.BUNDLE_ATTACHED,),
     ),
+    "bundle_make_lead": Action(
+        allowed=(UI,),
+        run=lambda s, a, v: services.bundle_make_lead(case=s.case, actor=a, version=v),
+        kinds=_same(EventKind.BUNDLE_LEAD_CHANGED),
+        other_kinds=(EventKind.BUNDLE_LEAD_CHANGED,),
+    ),
     "bundle_detach": Action(
         allowed=(UI,),
         run=lambda s, a, v: services.bundle_detach(case=s.case, actor=a, version=v),
@@ -288,7 +294,7 @@ def prepare(name: str, state: str, inspector: User) -> Subject:
         subject.assignee = make_user(Role.INSPECTEUR, username="toegewezen")
     if name == "bundle_attach":
         subject.other = case_in_state(UI, inspector=inspector, employer=case.employer)
-    if name == "bundle_detach" and state == UI:
+    if name in ("bundle_detach", "bundle_make_lead") and state == UI:
         subject.other = case_in_state(UI, inspector=inspector, employer=case.employer)
         services.bundle_attach(
             case=subject.other,
