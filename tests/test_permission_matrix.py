@@ -37,6 +37,7 @@ class World:
     queue: Case
     taken: Case  # was in the intake queue at version 1; another inspector took it since
     grant: RoleGrant  # a role that sees melder data, granted, not yet acknowledged
+    made: dict[str, Any] = field(default_factory=dict)  # cases a row makes, once per test
 
     def user(self, role: str) -> Any:
         return (
@@ -297,6 +298,74 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.own.version},
         label="unknown action",
     ),
+    # Bundled handling (cases/services/bundles.py) on the action route. `own` is under
+    # investigation: it may lead. An inspector attaches unassigned cases and their own, a team
+    # leader any case; refusals are shown on the case page (200).
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "bundle_attach"},
+        data=lambda w: {"version": w.own.version, "cases": [_same_employer(w, None).reference]},
+        label="attach an unassigned case to own case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=302),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "bundle_attach"},
+        data=lambda w: {
+            "version": w.own.version,
+            "cases": [_same_employer(w, w.other_inspector).reference],
+        },
+        label="attach another inspector's case to own case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        # Nothing chosen: refused, shown on the case page.
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "bundle_attach"},
+        data=lambda w: {"version": w.own.version},
+        label="attach nothing",
+    ),
+    Row(
+        "case_action",
+        "post",
+        # The supervisor may see it, but a received case cannot lead: refused, shown again.
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=200),
+        kwargs=lambda w: {"reference": w.others.reference, "action": "bundle_attach"},
+        data=lambda w: {"version": w.others.version, "cases": [w.queue.reference]},
+        label="attach to another inspector's case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": _attached(w).reference, "action": "bundle_detach"},
+        data=lambda w: {"version": Case.objects.get(pk=_attached(w).pk).version},
+        label="detach own attached case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        kwargs=lambda w: {
+            "reference": _attached(w, w.other_inspector).reference,
+            "action": "bundle_detach",
+        },
+        data=lambda w: {"version": Case.objects.get(pk=_attached(w, w.other_inspector).pk).version},
+        label="detach another inspector's attached case",
+    ),
+    Row(
+        "case_action",
+        "post",
+        # `own` is not handled together with another case: refused, shown on the case page.
+        pages(no_role=403, functional_admin=403, inspector=200, supervisor=200),
+        kwargs=lambda w: {"reference": w.own.reference, "action": "bundle_detach"},
+        data=lambda w: {"version": w.own.version},
+        label="detach a case that is not attached",
+    ),
     # Confirmation letters; tests/test_letters.py covers cases that have letters. `own` is
     # under investigation, so acting is refused with a message (302) rather than done.
     Row(
@@ -481,6 +550,35 @@ ROWS: list[Row] = [
         kwargs=lambda w: {"pk": _regeneration(w).pk},
     ),
 ]
+
+
+def _same_employer(w: World, assignee: Any) -> Case:
+    """A case about `own`'s employer, under investigation with `assignee`, or received and
+    unassigned (None); made once per test."""
+    key = f"same-employer-{assignee.pk if assignee else 'queue'}"
+    if key not in w.made:
+        if assignee is None:
+            w.made[key] = intake(w.supervisor, employer=w.own.employer)
+        else:
+            w.made[key] = case_in_state(
+                State.UNDER_INVESTIGATION, inspector=assignee, employer=w.own.employer
+            )
+    return w.made[key]
+
+
+def _attached(w: World, inspector: Any = None) -> Case:
+    """A case attached to a lead of `inspector` (default: the 'inspector' role), both under
+    investigation, not yet called about; made once per test."""
+    from cases.services.bundles import bundle_attach
+
+    inspector = inspector or w.inspector
+    key = f"attached-{inspector.pk}"
+    if key not in w.made:
+        lead = case_in_state(State.UNDER_INVESTIGATION, inspector=inspector)
+        member = case_in_state(State.RECEIVED, inspector=inspector, employer=lead.employer)
+        bundle_attach(case=lead, actor=inspector, version=lead.version, cases=[member.pk])
+        w.made[key] = member
+    return w.made[key]
 
 
 def _print_batch(w: World) -> Any:

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from cases import services
 from cases.models import Case, State
 from cases.services import MelderInput
+from cases.services.bundles import bundle_attach
 from tests.browser.conftest import assert_no_horizontal_scroll, check_accessibility, login
 from tests.factories import EmployerFactory
 from tests.helpers import add_agreement, case_in_state, intake
@@ -177,6 +178,20 @@ def _cases_for_every_page(inspector: Any, supervisor: Any) -> dict[str, Case]:
         "queue": intake(supervisor),
     }
     add_agreement(cases["called"], inspector, description="Alle kantoorfuncties werken thuis.")
+    # Bundled handling: a lead with one case attached and one more to offer (its section, the
+    # table and the attach form), and the attached case (the lead named, the detach button).
+    together = EmployerFactory(name="Samenwerkende Scholengemeenschap Oost")
+    cases["bundle-lead"] = case_in_state(
+        State.UNDER_INVESTIGATION, inspector=inspector, employer=together
+    )
+    cases["bundle-attached"] = case_in_state(State.RECEIVED, inspector=inspector, employer=together)
+    intake(supervisor, employer=together)
+    bundle_attach(
+        case=cases["bundle-lead"],
+        actor=inspector,
+        version=cases["bundle-lead"].version,
+        cases=[cases["bundle-attached"].pk],
+    )
     # A third melding about the long-named employer, in the intake queue: a repeat signal on
     # its pages, and something to assign on the surge view.
     intake(supervisor, employer=long)
@@ -224,8 +239,11 @@ def _every_page(page: Any, live_server: Any, role: str, pages: dict[str, str]) -
                 assert_no_horizontal_scroll(page, label)
             if width != 320:
                 # Open the forms and panels, so that axe (and the screenshot) sees them too.
-                for summary in page.locator("details:not([open]) > summary").all():
-                    if summary.is_visible():
+                # (By every <details>: a list of the closed ones' summaries is by position and
+                # shifts as each one opens, which left every other form closed.)
+                for details in page.locator("details").all():
+                    summary = details.locator("> summary")
+                    if details.get_attribute("open") is None and summary.is_visible():
                         summary.click()
                 if width != 1366:
                     assert_no_horizontal_scroll(page, f"{label} (opened)")
