@@ -366,6 +366,25 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.own.version},
         label="detach a case that is not attached",
     ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
+        kwargs=lambda w: {"reference": _attached(w).reference, "action": "bundle_make_lead"},
+        data=lambda w: {"version": Case.objects.get(pk=_attached(w).pk).version},
+        label="make own attached case the lead",
+    ),
+    Row(
+        "case_action",
+        "post",
+        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
+        kwargs=lambda w: {
+            "reference": _attached(w, w.other_inspector).reference,
+            "action": "bundle_make_lead",
+        },
+        data=lambda w: {"version": Case.objects.get(pk=_attached(w, w.other_inspector).pk).version},
+        label="make another inspector's attached case the lead",
+    ),
     # Confirmation letters; tests/test_letters.py covers cases that have letters. `own` is
     # under investigation, so acting is refused with a message (302) rather than done.
     Row(

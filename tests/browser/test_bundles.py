@@ -110,9 +110,10 @@ def test_inspector_handles_four_meldingen_as_one(
     for member in members:
         attach.get_by_role("checkbox", name=re.compile(rf"^{member.reference},")).check()
     attach.get_by_role("button", name="Samen behandelen").click()
-    expect(page.get_by_role("status").first).to_contain_text(
-        f"3 melding(en) worden nu samen met {lead.reference} behandeld"
-    )
+    message = page.get_by_role("status").first
+    expect(message).to_contain_text(f"Nu samen met {lead.reference} behandeld: ")
+    for member in members:
+        expect(message).to_contain_text(member.reference)
     rows = page.get_by_test_id("bundled-case")
     expect(rows).to_have_count(3)
     for member in members:
