@@ -56,6 +56,7 @@ from cases.models.case import AGREEMENT_DEADLINE_STATES, DEADLINES
 from cases.models.rollups import CLOSED_CODE, OUTCOME_OF_CODE
 from cases.permissions import intake_queue_q, supervisor_users_q, visible_cases
 from cases.types import Actor, AnyUser
+from cases.workflow import ATTACHABLE
 
 # "Kamerbrief 25 295 nr. 1172": "eind januari" read as 25 January, up to and including 9 April.
 KAMERBRIEF_PERIOD = (dt.date(2021, 1, 25), dt.date(2021, 4, 9))
@@ -274,8 +275,6 @@ def case_page(user: AnyUser, reference: str) -> Case | None:
 def bundle_candidates(user: AnyUser | None, lead: Case) -> QuerySet[Case]:
     """The cases `user` may attach to `lead` now (cases.services.bundles): open and not yet
     called about, about the same employer, in the user's scope, not in a bundle already."""
-    from cases.workflow import ATTACHABLE
-
     return (
         visible_cases(user)
         .filter(

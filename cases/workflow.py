@@ -46,9 +46,7 @@ R, UI, EC, AC, CL = (
     State.CLOSED,
 )
 OPEN = (R, UI, EC, AC)
-# What can be attached to a bundle (cases.services.bundles): open meldingen not yet called
-# about.
-ATTACHABLE = (R, UI)
+ATTACHABLE = (R, UI)  # what can join a bundle (cases.services.bundles), if not yet called
 ALL = (*OPEN, CL)
 
 
@@ -77,8 +75,7 @@ class Guard:
 
 
 def _agreements(case: Case) -> bool:
-    """The case's agreements: a case handled together with others shares its lead's."""
-    if case.bundle_lead_id is not None:
+    if case.bundle_lead_id is not None:  # handled together with others: the lead's
         return Agreement.objects.filter(case_id=case.bundle_lead_id).exists()
     return bool(case.agreements.all())  # uses a prefetch when the page made one
 
@@ -166,9 +163,8 @@ class Action:
     next_in: tuple[str, ...] = ()
     # A read the user may open in a new tab or download (the draft letter).
     tab_or_download: bool = False
-    # Bundled handling (cases.services.bundles): the action may change the other cases of
-    # the case's bundle too (the lead's action follows on its attached cases, or attaching
-    # and detaching them); its write locks the whole bundle, in the order of the ids.
+    # Its write may change the other cases of the case's bundle (cases.services.bundles):
+    # it locks the whole bundle, in the order of the ids.
     bundle: bool = False
 
     @property
@@ -457,8 +453,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "bundle_attach",
             gettext_lazy("Handle other cases about this employer together with this one"),
-            # Only before the call: the cases attached share it.
-            sources=(UI,),
+            sources=(UI,),  # before the call: the cases attached share it
             rule=permissions.HANDLE,
             guards=(NOT_ATTACHED, EMPLOYER_IDENTIFIED, NO_REACHED_CALL),
             event=EventKind.BUNDLE_ATTACHED,
@@ -474,8 +469,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "bundle_detach",
             gettext_lazy("Handle this case on its own again"),
-            # Until the call with the employer is recorded (then the case is called).
-            sources=(UI,),
+            sources=(UI,),  # until the call with the employer is recorded
             rule=permissions.HANDLE,
             guards=(ATTACHED,),
             event=EventKind.BUNDLE_DETACHED,
@@ -488,8 +482,7 @@ ACTIONS: dict[str, Action] = {
         Action(
             "bundle_make_lead",
             gettext_lazy("Make this case the lead"),
-            # Until the call: the lead's call, agreements and letter are the bundle's.
-            sources=(UI,),
+            sources=(UI,),  # until the call
             rule=permissions.HANDLE,
             guards=(ATTACHED,),
             event=EventKind.BUNDLE_LEAD_CHANGED,

@@ -178,16 +178,15 @@ def detach(write: Write) -> None:
     write.on(lead, kind=EventKind.BUNDLE_DETACHED).data = {"detached": member.reference}
 
 
-def follow(write: Write, *, kind: str | None = None) -> list[Write]:
+def follow(write: Write) -> list[Write]:
     """The lead's action on each of its attached cases that is in the state the lead was in
     before it (they move together): a write per case, its Event naming the lead."""
     writes = []
     for member in write.attached:
-        if member.state != write.before:
-            continue
-        other = write.on(member, kind=kind)
-        other.data = {"bundle_lead": write.case.reference}
-        writes.append(other)
+        if member.state == write.before:
+            other = write.on(member)
+            other.data = {"bundle_lead": write.case.reference}
+            writes.append(other)
     return writes
 
 
