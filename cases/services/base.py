@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,24 +80,21 @@ def lock_bundle(
     locked in one statement in the order of their ids, so that two such writes never wait for
     each other in a circle. Returns the case and every locked row by id.
 
-    Who is attached changes only under the lead's lock: when it changed between reading the
-    ids and locking them, the write is refused as stale (nothing was changed yet)."""
+    Who is attached changes only under the lead's lock; the statement finds the rows as they
+    were when it started, so when they changed while it waited for a lock, the write is
+    refused as stale (nothing was changed yet)."""
     pk = case.pk if isinstance(case, Case) else case
-    lead_id = (
-        Case.objects.filter(pk=pk).values_list(Coalesce("bundle_lead_id", "pk"), flat=True).first()
+    lead_of = (
+        Case.objects.filter(pk=pk).order_by().values(lead=Coalesce("bundle_lead_id", "pk"))[:1]
     )
-    if lead_id is None:
-        raise ServiceError(_("This case does not exist."), code="not_found")
-    ids = {
-        pk,
-        lead_id,
-        *also,
-        *Case.objects.filter(bundle_lead_id=lead_id).values_list("pk", flat=True),
-    }
+    wanted = Q(pk=pk) | Q(pk=Subquery(lead_of)) | Q(bundle_lead_id=Subquery(lead_of))
+    extra = set(also)
+    if extra:
+        wanted |= Q(pk__in=extra)
     rows = (
         Case.objects.select_for_update(of=("self",))
         .select_related("employer")
-        .filter(pk__in=ids)
+        .filter(wanted)
         .order_by("pk")
     )
     group = {row.pk: row for row in rows}
@@ -111,7 +109,9 @@ def lock_bundle(
             ).format(reference=locked.reference)
         )
     lead_now = locked.bundle_lead_id or pk
-    attached_now = set(Case.objects.filter(bundle_lead_id=lead_now).values_list("pk", flat=True))
+    attached_now = set(
+        Case.objects.filter(bundle_lead_id=lead_now).order_by().values_list("pk", flat=True)
+    )
     if lead_now not in group or not attached_now <= group.keys():
         raise StaleVersionError(
             _(
