@@ -353,21 +353,22 @@ def _render(
 
 
 def _bundle_context(case: Case) -> dict[str, Any]:
-    """Bundled handling on the case page: the cases a lead leads; for an attached case, the
-    lead's agreements and the letters that cover it (both belong to the lead)."""
-    if case.bundle_lead_id is None:
-        return {"bundled": selectors.bundle_of(case)}
-    return {
-        "bundled": [],
-        "lead_agreements": list(
-            Agreement.objects.filter(case_id=case.bundle_lead_id).order_by("due_date", "pk")
-        ),
+    """Bundled handling on the case page: the cases a lead leads; the letters of a lead that
+    cover this case (also after it was detached by reopening); for an attached case, the
+    lead's agreements (both belong to the lead)."""
+    context: dict[str, Any] = {
+        "bundled": selectors.bundle_of(case) if case.bundle_lead_id is None else [],
         "shared_letters": list(
             Letter.objects.filter(covers__case=case)
             .select_related("case", "generated_by")
             .order_by("generated_at", "pk")
         ),
     }
+    if case.bundle_lead_id is not None:
+        context["lead_agreements"] = list(
+            Agreement.objects.filter(case_id=case.bundle_lead_id).order_by("due_date", "pk")
+        )
+    return context
 
 
 def _timeline_facts(

@@ -194,3 +194,24 @@ def test_the_draft_of_a_case_handled_together_with_others_is_its_leads(
     text = one_line(pdftotext(path))
     assert lead.reference in text and member.reference not in text
     assert "Thuiswerken op dinsdag en donderdag." in text
+
+
+def test_a_reopened_case_still_shows_the_letter_that_covered_it(
+    client: Client, inspector: User, supervisor: User, bundle: tuple[Case, list[Case]]
+) -> None:
+    lead, (member, _other) = bundle
+    record_reached_call(lead, inspector)
+    add_agreement(lead, inspector)
+    confirm(lead, inspector)
+    services.case_close(
+        case=lead,
+        actor=inspector,
+        version=fresh(lead).version,
+        outcome="doorverwezen_inspectie_op_locatie",
+    )
+    services.case_reopen(case=member, actor=supervisor, version=fresh(member).version, reason="x")
+    assert fresh(member).bundle_lead_id is None
+    client.force_login(supervisor)
+    page = client.get(reverse("case_detail", args=[member.reference])).content.decode()
+    assert f"{lead.reference}, versie 1" in page
+    assert 'data-testid="bundle-lead"' not in page
