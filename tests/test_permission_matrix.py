@@ -89,6 +89,25 @@ def signed_in(status: int) -> dict[str, int | str]:
     )
 
 
+def _on_attached(action: str, *, of_other: bool, label: str) -> Row:
+    """`action` posted on an attached case of the 'inspector' role, or of another inspector
+    (outside the inspector's scope: 404)."""
+
+    def attached(w: World) -> Case:
+        return _attached(w, w.other_inspector if of_other else None)
+
+    return Row(
+        "case_action",
+        "post",
+        pages(
+            no_role=403, functional_admin=403, inspector=404 if of_other else 302, supervisor=302
+        ),
+        kwargs=lambda w: {"reference": attached(w).reference, "action": action},
+        data=lambda w: {"version": Case.objects.get(pk=attached(w).pk).version},
+        label=label,
+    )
+
+
 ROWS: list[Row] = [
     Row("health", "get", everyone(200)),
     Row("login", "get", everyone(200)),
@@ -338,25 +357,8 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.others.version, "cases": [w.queue.reference]},
         label="attach to another inspector's case",
     ),
-    Row(
-        "case_action",
-        "post",
-        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
-        kwargs=lambda w: {"reference": _attached(w).reference, "action": "bundle_detach"},
-        data=lambda w: {"version": Case.objects.get(pk=_attached(w).pk).version},
-        label="detach own attached case",
-    ),
-    Row(
-        "case_action",
-        "post",
-        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
-        kwargs=lambda w: {
-            "reference": _attached(w, w.other_inspector).reference,
-            "action": "bundle_detach",
-        },
-        data=lambda w: {"version": Case.objects.get(pk=_attached(w, w.other_inspector).pk).version},
-        label="detach another inspector's attached case",
-    ),
+    _on_attached("bundle_detach", of_other=False, label="detach own attached case"),
+    _on_attached("bundle_detach", of_other=True, label="detach another inspector's attached case"),
     Row(
         "case_action",
         "post",
@@ -366,24 +368,9 @@ ROWS: list[Row] = [
         data=lambda w: {"version": w.own.version},
         label="detach a case that is not attached",
     ),
-    Row(
-        "case_action",
-        "post",
-        pages(no_role=403, functional_admin=403, inspector=302, supervisor=302),
-        kwargs=lambda w: {"reference": _attached(w).reference, "action": "bundle_make_lead"},
-        data=lambda w: {"version": Case.objects.get(pk=_attached(w).pk).version},
-        label="make own attached case the lead",
-    ),
-    Row(
-        "case_action",
-        "post",
-        pages(no_role=403, functional_admin=403, inspector=404, supervisor=302),
-        kwargs=lambda w: {
-            "reference": _attached(w, w.other_inspector).reference,
-            "action": "bundle_make_lead",
-        },
-        data=lambda w: {"version": Case.objects.get(pk=_attached(w, w.other_inspector).pk).version},
-        label="make another inspector's attached case the lead",
+    _on_attached("bundle_make_lead", of_other=False, label="make own attached case the lead"),
+    _on_attached(
+        "bundle_make_lead", of_other=True, label="make another inspector's attached case the lead"
     ),
     # Confirmation letters; tests/test_letters.py covers cases that have letters. `own` is
     # under investigation, so acting is refused with a message (302) rather than done.

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,11 +57,18 @@ def lock(case: Case | int, version: int | None) -> Case:
     A missing or malformed version counts as stale: the user is shown the current case.
     """
     pk = case.pk if isinstance(case, Case) else case
-    try:
-        # of=("self",): lock the case row only, not the employer shared with other cases.
-        locked = Case.objects.select_for_update(of=("self",)).select_related("employer").get(pk=pk)
-    except Case.DoesNotExist as exc:
-        raise ServiceError(_("This case does not exist."), code="not_found") from exc
+    # of=("self",): lock the case row only, not the employer shared with other cases.
+    return _as_seen(_locking().filter(pk=pk).order_by().first(), version)
+
+
+def _locking() -> QuerySet[Case]:
+    return Case.objects.select_for_update(of=("self",)).select_related("employer")
+
+
+def _as_seen(locked: Case | None, version: int | None) -> Case:
+    """The locked case, if it exists and has the version the user saw."""
+    if locked is None:
+        raise ServiceError(_("This case does not exist."), code="not_found")
     if type(version) is not int or version != locked.version:
         raise StaleVersionError(
             _(
@@ -91,23 +98,8 @@ def lock_bundle(
     extra = set(also)
     if extra:
         wanted |= Q(pk__in=extra)
-    rows = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("employer")
-        .filter(wanted)
-        .order_by("pk")
-    )
-    group = {row.pk: row for row in rows}
-    locked = group.get(pk)
-    if locked is None:
-        raise ServiceError(_("This case does not exist."), code="not_found")
-    if type(version) is not int or version != locked.version:
-        raise StaleVersionError(
-            _(
-                "Case {reference} has been changed by someone else in the meantime. Look at the "
-                "current details and try again."
-            ).format(reference=locked.reference)
-        )
+    group = {row.pk: row for row in _locking().filter(wanted).order_by("pk")}
+    locked = _as_seen(group.get(pk), version)
     lead_now = locked.bundle_lead_id or pk
     attached_now = set(
         Case.objects.filter(bundle_lead_id=lead_now).order_by().values_list("pk", flat=True)

@@ -26,7 +26,7 @@ from cases.events import record_event
 from cases.letters import LetterCheck
 from cases.models import Case, EventKind, Letter, LetterCase, SentVia
 from cases.services import bundles
-from cases.services.base import Errors, case_write, clean_text, ensure_allowed
+from cases.services.base import Errors, Write, case_write, clean_text, ensure_allowed
 from cases.types import Actor
 
 REGENERATE_REASON_MAX = 500
@@ -133,10 +133,11 @@ def case_confirm_agreements(
         if checks_passed:
             write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
         # Bundled handling: the letter covers every attached case, and they are confirmed.
-        for member in bundles.follow(write):
+        covered = bundles.follow(write)
+        for member in covered:
             member.transition()
             member.data.update(_letter_data(letter))
-            _cover(letter, member.case)
+        _cover(letter, covered)
     return letter
 
 
@@ -173,15 +174,16 @@ def letter_regenerate(
         write.data = _generated_data(letter)
         if checks_passed:
             write.also(EventKind.LETTER_CHECKED, _checked_data(letter))
-        for member in bundles.follow(write):
+        covered = bundles.follow(write)
+        for member in covered:
             member.data.update(_generated_data(letter))
-            _cover(letter, member.case)
+        _cover(letter, covered)
     return letter
 
 
-def _cover(letter: Letter, case: Case) -> None:
-    """`letter` (of a bundle's lead) covers `case`, handled together with the lead."""
-    LetterCase.objects.create(letter=letter, case=case)
+def _cover(letter: Letter, writes: list[Write]) -> None:
+    """`letter` (of a bundle's lead) covers the cases handled together with the lead."""
+    LetterCase.objects.bulk_create(LetterCase(letter=letter, case=w.case) for w in writes)
 
 
 def issue_confirmation_letter(*, case: Case | int, actor: Actor, version: int | None) -> Letter:

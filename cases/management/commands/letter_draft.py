@@ -33,18 +33,14 @@ def draft_problems(case: Case) -> list[IssuingProblem]:
 
 def write_draft(reference: str, output: Path) -> list[IssuingProblem]:
     """Render the draft letter of the case `reference` to `output`; returns the issuing
-    checks that would fail. A case handled together with others has its lead's letter.
-    Raises CommandError (Dutch and English) for an unknown reference, a case without a
-    reached call, or a file that cannot be written."""
+    checks that would fail. Raises CommandError (Dutch and English) for an unknown
+    reference, a case without a reached call, or a file that cannot be written."""
     reference = reference.strip().upper()
     pk = Case.objects.filter(reference=reference).values_list("pk", flat=True).first()
     if pk is None:
         raise CommandError(
             f"Er is geen melding met kenmerk {reference}. (No case with reference {reference}.)"
         )
-    lead = Case.objects.filter(pk=pk).values_list("bundle_lead__reference", flat=True).first()
-    if lead:  # handled together with its lead: the letter is the lead's
-        return write_draft(lead, output)
     if not Call.objects.filter(case_id=pk, reached=True).exists():
         raise CommandError(
             f"Melding {reference} heeft nog geen gesprek met de werkgever; er is geen "
@@ -80,6 +76,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         output = Path(options["output"])
         reference = str(options["reference"]).strip().upper()
+        # A case handled together with others has its lead's letter.
         lead = (
             Case.objects.filter(reference=reference)
             .values_list("bundle_lead__reference", flat=True)
@@ -90,8 +87,9 @@ class Command(BaseCommand):
                 f"Melding {reference} wordt samen behandeld met {lead}: dit is de brief van "
                 f"{lead}. (Case {reference} is handled together with {lead}: its letter.)"
             )
+            reference = lead
         with translation.override("nl"):
-            problems = write_draft(options["reference"], output)
+            problems = write_draft(reference, output)
         for problem in problems:
             where = f" ({problem.field})" if problem.field else ""
             self.stderr.write(
